@@ -1,0 +1,1 @@
+"""The guideline corpus: loading (the only I/O), cleaning and chunking (pure)."""

@@ -1,0 +1,353 @@
+"""Clean one raw guideline extraction into ordered blocks with section, page and kind.
+
+Pure: text in, `CleanedDocument` out. The steps, in order (each counted in `repairs`):
+repeated spread copies, page furniture, bullet glyphs, footnote markers, hyphenated line
+breaks, glued footnote letters, lost symbols, citation numbers, two-column flow, duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from allguide.corpus import layout
+from allguide.corpus.lines import (
+    drop_glyph_lines,
+    ends_open,
+    is_heading,
+    is_marker_line,
+    join_lines,
+    paragraphs,
+    starts_continuation,
+    vocabulary,
+)
+from allguide.corpus.pages import Page, Tally, drop_repeated_lines, split_pages
+from allguide.corpus.repairs import (
+    ALGORITHM_REPAIRS,
+    DISCUSSION_REPAIRS,
+    apply_repairs,
+    strip_citations,
+)
+from allguide.types import Kind
+
+
+@dataclass(frozen=True)
+class Block:
+    """A cleaned paragraph with its provenance."""
+
+    text: str
+    section: str
+    title: str
+    page: int | None
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class CleanedDocument:
+    """Cleaned text of one source; `blocks[i]` sits at `spans[i]` of `text`."""
+
+    source: str
+    text: str
+    blocks: tuple[Block, ...]
+    spans: tuple[tuple[int, int], ...]
+    repairs: dict[str, int]
+
+
+@dataclass
+class _Para:
+    text: str
+    page: int | None
+    footnote: bool = False
+    float_: bool = False
+    heading: str | None = None
+    page_start: bool = False  # first paragraph of its extracted page
+    last_line: int = 0  # length of its last raw line: full-width lines wrap mid-sentence
+
+
+def clean_document(raw: str, *, source: str) -> CleanedDocument:
+    """Clean a raw extraction; NCCN-layout documents get the full profile, others the basics."""
+    tally = Tally()
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").split("\n")
+    vocab = vocabulary(raw)
+    pages = split_pages(lines)
+    firsts = [p.lines[0] if p.lines else "" for p in pages]
+    if layout.is_nccn_layout(firsts):
+        blocks = _clean_nccn(pages, layout.regions(firsts), vocab, tally)
+    else:
+        blocks = _clean_plain(lines, source, vocab, tally)
+    blocks = _drop_duplicate_blocks(blocks, tally)
+    return _assemble(source, blocks, tally)
+
+
+def _clean_plain(lines: list[str], source: str, vocab: Counter[str], tally: Tally) -> list[Block]:
+    """A document of unknown layout: paragraphs, glyphs, hyphenation and headings only."""
+    stem = re.sub(r"\.txt$", "", source)
+    paras = [
+        _Para(join_lines(p, vocab, tally), None) for p in paragraphs(drop_glyph_lines(lines, tally))
+    ]
+    return _sectioned_prose(_rejoin_flow(paras, tally), default=stem, prefix=f"{stem} › ")
+
+
+def _clean_nccn(
+    pages: list[Page], regions: list[str], vocab: Counter[str], tally: Tally
+) -> list[Block]:
+    front = [p for p, r in zip(pages, regions, strict=True) if r == "front"]
+    algo = [p for p, r in zip(pages, regions, strict=True) if r == "algorithm"]
+    disc = [p for p, r in zip(pages, regions, strict=True) if r == "discussion"]
+    algo = drop_repeated_lines(algo, tally=tally)
+    front_paras = [
+        para
+        for page, number in zip(front, layout.FRONT_PAGES, strict=False)
+        for para in _prose_paras(page, number, vocab, tally)
+    ]
+    disc_paras = [
+        para
+        for k, page in enumerate(disc)
+        for para in _prose_paras(page, layout.DISCUSSION_FIRST_PAGE + k, vocab, tally)
+    ]
+    return [
+        *_sectioned_prose(_rejoin_flow(front_paras, tally), default="Discussion › Overview"),
+        *_algorithm_blocks(algo, vocab, tally),
+        *_sectioned_prose(_rejoin_flow(disc_paras, tally), default="Discussion › Overview"),
+    ]
+
+
+def _prose_paras(page: Page, number: int, vocab: Counter[str], tally: Tally) -> list[_Para]:
+    """Paragraphs of a Discussion page, headings split off, citations and superscripts mended."""
+    lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
+    tally.add("page_furniture", len(page.lines) - len(lines))
+    out: list[_Para] = []
+    for group in paragraphs(drop_glyph_lines(lines, tally)):
+        body = group
+        if is_heading(group[0]) and (len(group) == 1 or group[1].strip()[:1].isupper()):
+            heading = group[0].strip()
+            out.append(_Para(heading, number, heading=heading, page_start=not out))
+            body = group[1:]
+            if not body:
+                continue
+        text = join_lines(body, vocab, tally)
+        text, footnote = _strip_leading_marker(text, tally)
+        text = strip_citations(apply_repairs(text, DISCUSSION_REPAIRS, tally), tally)
+        out.append(_Para(text, number, footnote, page_start=not out))
+    return out
+
+
+def _strip_leading_marker(text: str, tally: Tally) -> tuple[str, bool]:
+    """'aAbnormalities observed…' → footnote 'Abnormalities observed…'."""
+    new, n = re.subn(r"^(?:[a-z]{1,2}|\d)(?=[A-Z][a-z])|^[a-z] (?=[A-Z])", "", text)
+    tally.add("glued_footnote_letters", n)
+    return new, bool(n)
+
+
+def _rejoin_flow(paras: list[_Para], tally: Tally) -> list[_Para]:
+    """Rejoin sentences cut by a column or page break, moving floats (tables, boxes) after.
+
+    A prose paragraph that stops mid-sentence continues at the next paragraph when that reads
+    as the rest of the sentence; or, when a float (a boxed heading or a table caption) comes
+    between, at the first paragraph of a later page that does, and the float then follows.
+    """
+    rest = list(paras)
+    out: list[_Para] = []
+    while rest:
+        para = rest.pop(0)
+        while not para.float_ and para.heading is None and len(para.text) >= 60:
+            j = _continuation_index(para, rest)
+            if j is None:
+                break
+            table = bool(rest[:j]) and bool(re.match(r"Table \d+\b", rest[0].text))
+            floats = [_as_float(f, table) for f in rest[:j]]
+            para = _Para(_join_text(para.text, rest[j].text), para.page, para.footnote)
+            rest = floats + rest[j + 1 :]
+            tally.add("column_flow_rejoined")
+        out.append(para)
+    return out
+
+
+def _as_float(para: _Para, table: bool) -> _Para:
+    # Inside a table, short Title Case cells are cells, not headings.
+    text = para.heading if (table and para.heading) else para.text
+    heading = None if table else para.heading
+    return _Para(text or "", para.page, para.footnote, True, heading)
+
+
+_OPEN_WORD = re.compile(
+    r"(?:\b(?:the|a|an|of|for|and|or|to|in|with|by|at|as|is|are|was|were|that|from|than|on)"
+    r"|[\[(]for|,)$"
+)
+
+
+def _continues(prev: _Para, nxt: _Para) -> bool:
+    """Does `nxt` read as the rest of the sentence `prev` leaves open?"""
+    if nxt.heading is not None or not ends_open(prev.text):
+        return False
+    return (
+        starts_continuation(nxt.text)
+        or bool(_OPEN_WORD.search(prev.text))
+        or re.match(r"[A-Z]{2,}s?\b", nxt.text) is not None  # "…after allogeneic" + "HCT (…"
+    )
+
+
+def _continuation_index(para: _Para, rest: list[_Para]) -> int | None:
+    if not rest or not ends_open(para.text):
+        return None
+    if _continues(para, rest[0]):
+        return 0
+    if rest[0].heading is None and not re.match(r"Table \d+\b", rest[0].text):
+        return None
+    for j, nxt in enumerate(rest[1:80], start=1):
+        if nxt.page_start and nxt.heading is None and starts_continuation(nxt.text):
+            return j
+    return None
+
+
+def _join_text(left: str, right: str) -> str:
+    if re.search(r"[a-z]-$", left):
+        return left[:-1] + right
+    return f"{left} {right}"
+
+
+def _sectioned_prose(
+    paras: list[_Para], *, default: str, prefix: str = "Discussion › "
+) -> list[Block]:
+    """Assign sections from headings; floats keep their own section without ending the flow's."""
+    running, float_section = default, None
+    blocks: list[Block] = []
+    for para in paras:
+        if para.heading is not None:
+            name = layout.FRONT_SECTIONS.get(para.heading, prefix + para.heading)
+            if para.float_:
+                float_section = name
+            else:
+                running, float_section = name, None
+            continue
+        if para.float_:
+            caption = re.match(r"(Table \d+)\b", para.text)
+            if caption:
+                float_section = prefix + caption.group(1)
+            section = float_section or running
+        else:
+            section, float_section = running, None
+        kind: Kind = "footnote" if para.footnote else "discussion"
+        blocks.append(Block(para.text, section, section.split(" › ")[-1], para.page, kind))
+    return blocks
+
+
+_GLUED_AFTER_PAREN = re.compile(r"\)((?:[a-z]|([a-z])\2)(?:,(?:[a-z]|([a-z])\3))*)(?=\s|$)")
+_GLUED_AFTER_CAPS = re.compile(r"\b([A-Z]{2,})([a-rt-z])((?:\s[a-z])*)(?=[\s,.)]|$)")
+# Letters a word can end in (plural s, past d) are never taken for a glued footnote letter.
+_GLUED_AFTER_WORD = re.compile(r"\b([A-Za-z][a-z]{4,})([a-ce-rt-z](?:,[a-z])*)(?=[\s,.)]|$)")
+_REAL_ABBREVIATIONS = frozenset({"CRi", "CRu", "CRp"})
+
+
+def _strip_glued_markers(text: str, vocab: Counter[str], tally: Tally) -> str:
+    """'(LP)i,j' → '(LP)', 'TKIn o' → 'TKI', 'chemotherapyv' → 'chemotherapy'."""
+    text, n = _GLUED_AFTER_PAREN.subn(")", text)
+    tally.add("glued_footnote_letters", n)
+
+    def caps(m: re.Match[str]) -> str:
+        if m.group(1) + m.group(2) in _REAL_ABBREVIATIONS:
+            return m.group(0)
+        tally.add("glued_footnote_letters")
+        return m.group(1)
+
+    def word(m: re.Match[str]) -> str:
+        base, token = m.group(1), m.group(1) + m.group(2).split(",")[0]
+        if vocab[base.lower()] >= 2 * vocab[token.lower()] + 2:
+            tally.add("glued_footnote_letters")
+            return base
+        return m.group(0)
+
+    return _GLUED_AFTER_WORD.sub(word, _GLUED_AFTER_CAPS.sub(caps, text))
+
+
+def _algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> list[Block]:
+    paras: list[_Para] = []
+    for page in pages:
+        lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
+        tally.add("page_furniture", len(page.lines) - len(lines))
+        in_notes = False
+        for group in paragraphs(drop_glyph_lines(lines, tally)):
+            texts = [x for x in group if not is_marker_line(x)]
+            tally.add("footnote_marker_lines", len(group) - len(texts))
+            if not texts:
+                in_notes = in_notes or any(x.strip() != ":" for x in group)
+                continue
+            text, glued = _strip_leading_marker(join_lines(texts, vocab, tally), tally)
+            text = _strip_glued_markers(text, vocab, tally)
+            if text in layout.DISPLACED_LABELS:
+                tally.add("displaced_labels")
+                continue
+            prose = len(text) >= 50 and text[:1].isupper() and text.endswith(".")
+            in_notes = in_notes and prose
+            paras.append(_Para(text, None, glued or in_notes, last_line=len(texts[-1].rstrip())))
+    joined = _join_adjacent(paras, tally)
+    for para in joined:
+        para.text = apply_repairs(para.text, ALGORITHM_REPAIRS, tally)
+    return _sectioned_algorithm(joined)
+
+
+_FULL_WIDTH = 100  # characters: a line this long was wrapped by the page, not ended
+
+
+def _join_adjacent(paras: list[_Para], tally: Tally) -> list[_Para]:
+    """Join a paragraph that stops mid-sentence with a next one that continues it."""
+    out: list[_Para] = []
+    for para in paras:
+        prev = out[-1] if out else None
+        wrapped = (
+            prev is not None
+            and ends_open(prev.text)
+            and (
+                starts_continuation(para.text)
+                or (prev.last_line >= _FULL_WIDTH and bool(_OPEN_WORD.search(prev.text)))
+            )
+        )
+        if prev is not None and wrapped and not (para.footnote and not prev.footnote):
+            out.pop()
+            merged = _join_text(prev.text, para.text)
+            out.append(_Para(merged, prev.page, prev.footnote, last_line=para.last_line))
+            tally.add("wrapped_lines_rejoined")
+        else:
+            out.append(para)
+    return out
+
+
+def _sectioned_algorithm(paras: list[_Para]) -> list[Block]:
+    marks = layout.ALGORITHM_SECTIONS
+    current = -1
+    blocks: list[Block] = []
+    for para in paras:
+        if current + 1 < len(marks) and marks[current + 1].pattern.search(para.text):
+            current += 1
+        mark = marks[max(current, 0)]
+        kind: Kind = "footnote" if para.footnote else "algorithm"
+        blocks.append(Block(para.text, mark.section, mark.title, mark.page, kind))
+    return blocks
+
+
+def _drop_duplicate_blocks(blocks: list[Block], tally: Tally) -> list[Block]:
+    """Keep the first of blocks whose text is identical (e.g. the repeated page header)."""
+    seen: set[str] = set()
+    out: list[Block] = []
+    for block in blocks:
+        key = re.sub(r"\W+", " ", block.text).strip().lower()
+        if key in seen:
+            tally.add("duplicate_paragraphs")
+            continue
+        seen.add(key)
+        out.append(block)
+    return out
+
+
+def _assemble(source: str, blocks: list[Block], tally: Tally) -> CleanedDocument:
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for block in blocks:
+        spans.append((offset, offset + len(block.text)))
+        parts.append(block.text)
+        offset += len(block.text) + 2
+    return CleanedDocument(
+        source, "\n\n".join(parts), tuple(blocks), tuple(spans), dict(sorted(tally.counts.items()))
+    )

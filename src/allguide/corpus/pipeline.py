@@ -1,0 +1,74 @@
+"""Corpus → cleaned documents → chunks, and the fingerprint that says when to rebuild."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from allguide.corpus.chunk import chunk_document
+from allguide.corpus.clean import clean_document
+from allguide.corpus.load import RawDocument, load_corpus
+from allguide.settings import ChunkingSettings, Settings
+from allguide.types import Chunk
+
+# Bump when cleaning or chunking logic changes, so existing indexes are rebuilt.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class CorpusBuild:
+    """Chunks of the whole corpus plus what cleaning did."""
+
+    chunks: list[Chunk]
+    documents: dict[str, str]  # source → cleaned text
+    repairs: dict[str, int]
+    corpus_sha256: str
+
+
+def build_from_raw(raw_docs: list[RawDocument], chunking: ChunkingSettings) -> CorpusBuild:
+    """Clean and chunk already-read documents (pure)."""
+    chunks: list[Chunk] = []
+    documents: dict[str, str] = {}
+    repairs: dict[str, int] = {}
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    for raw in raw_docs:
+        digest.update(raw.source.encode() + b"\0" + raw.text.encode() + b"\0")
+        doc = clean_document(raw.text, source=raw.source)
+        documents[raw.source] = doc.text
+        for name, count in doc.repairs.items():
+            repairs[name] = repairs.get(name, 0) + count
+        for chunk in chunk_document(doc, chunking):
+            if chunk.text not in seen:  # no two chunks carry the same text
+                seen.add(chunk.text)
+                chunks.append(chunk)
+    return CorpusBuild(chunks, documents, dict(sorted(repairs.items())), digest.hexdigest())
+
+
+def build_chunks(corpus_dir: Path, chunking: ChunkingSettings) -> CorpusBuild:
+    """Read, clean and chunk every document of `corpus_dir`."""
+    return build_from_raw(load_corpus(corpus_dir), chunking)
+
+
+@lru_cache(maxsize=1)
+def default_build() -> CorpusBuild:
+    """The corpus named by the environment's Settings (cached for the process)."""
+    settings = Settings()
+    return build_chunks(settings.corpus_dir, settings.chunking)
+
+
+def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -> str:
+    """Hash of corpus + cleaning/chunking version and settings + embedding model."""
+    payload = json.dumps(
+        {
+            "corpus": build.corpus_sha256,
+            "pipeline": PIPELINE_VERSION,
+            "chunking": chunking.model_dump(),
+            "model": model,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -1,0 +1,100 @@
+"""All configuration: one `Settings`, read from `ALLGUIDE_*` environment variables.
+
+Nested groups use a double underscore, e.g. `ALLGUIDE_RETRIEVAL__RRF_K=60`.
+README's configuration table is tested against these fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def _default_corpus_dir() -> Path:
+    return _REPO_CORPUS if _REPO_CORPUS.is_dir() else Path("corpus")
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found: dense (Chroma) and BM25 lists fused by reciprocal rank."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k: int = Field(5, ge=1, le=50, description="Passages returned by default.")
+    candidates: int = Field(30, ge=5, le=200, description="Depth of each list before fusion.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense list in RRF.")
+    bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 list in RRF.")
+
+
+class ChunkingSettings(BaseModel):
+    """How cleaned text is cut into passages (part of the index fingerprint)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_chars: int = Field(900, ge=200, le=4000, description="Soft upper bound on chunk size.")
+    min_chars: int = Field(120, ge=0, le=1000, description="Shorter pieces merge with a neighbour.")
+
+
+class AnswerSettings(BaseModel):
+    """The offline grounded answerer and the citation verifier."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_sentences: int = Field(4, ge=1, le=12, description="Sentences quoted in an answer.")
+    refusal_threshold: float = Field(
+        0.40, ge=0, le=1, description="Best passage similarity below which the answer refuses."
+    )
+    support_threshold: float = Field(
+        0.50, ge=0, le=1, description="Minimum support of an LLM sentence by its cited passages."
+    )
+
+
+class Settings(BaseSettings):
+    """Every knob of allguide, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ALLGUIDE_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    home: Path = Field(Path(".allguide"), description="Index, manifest and feedback live here.")
+    corpus_dir: Path = Field(
+        default_factory=_default_corpus_dir, description="Folder whose *.txt files are indexed."
+    )
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; unset uses the embedded store."
+    )
+    collection: str = Field(
+        "allguide", min_length=3, max_length=60, description="Chroma collection."
+    )
+    embed_model: Path | None = Field(
+        None, description="Sentence-transformers model folder; unset uses the bundled MiniLM."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    max_question_chars: int = Field(
+        2000, ge=50, le=100_000, description="Longer questions are refused with a message."
+    )
+    llm: Literal["extractive", "ollama", "openai", "llamacpp"] = Field(
+        "extractive", description="Answer backend; extractive is offline and deterministic."
+    )
+    llm_model: str = Field("llama3.1", description="Model name for ollama/openai backends.")
+    llm_base_url: str | None = Field(None, description="Base URL of the ollama/OpenAI server.")
+    llm_api_key: str | None = Field(None, description="API key for an OpenAI-compatible server.")
+    llm_model_path: Path | None = Field(None, description="GGUF file for the llamacpp backend.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Per-request LLM timeout.")
+    host: str = Field("127.0.0.1", description="Address the web UI binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web UI.")
+    auth: str | None = Field(None, description="user:password to protect the web UI.")
+    concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once by the UI.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"

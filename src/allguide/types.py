@@ -1,0 +1,74 @@
+"""Small frozen value types shared by every layer (and the JSON contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["algorithm", "footnote", "discussion"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Chunk(_Frozen):
+    """One retrievable passage of the cleaned corpus with exact provenance."""
+
+    chunk_id: str
+    text: str
+    source: str = Field(description="corpus file name, e.g. nccn-all-2015.txt")
+    section: str = Field(description="e.g. ALL-C, ALL-E, 'Discussion › Minimal Residual Disease'")
+    title: str
+    page: int | None = Field(description="journal page where known")
+    kind: Kind
+    start: int = Field(ge=0, description="offset of `text` in the cleaned document")
+    end: int = Field(ge=0)
+
+
+class Passage(_Frozen):
+    """A retrieved chunk with its score (higher is better)."""
+
+    chunk_id: str
+    text: str
+    section: str
+    title: str
+    page: int | None
+    kind: Kind
+    score: float
+
+
+class Citation(_Frozen):
+    """`[n]` in an answer: `quote` is a verbatim substring of the chunk's text."""
+
+    n: int = Field(ge=1)
+    chunk_id: str
+    section: str
+    page: int | None
+    quote: str
+
+
+class ToolCall(_Frozen):
+    """A rule tool run on behalf of the question (or a request for a missing value)."""
+
+    name: str
+    input: dict[str, Any]
+    output: dict[str, Any]
+
+
+class Answer(_Frozen):
+    """`Answer.model_dump()` is exactly the `allguide ask --json` shape."""
+
+    answer: str
+    citations: list[Citation]
+    tool_calls: list[ToolCall]
+    refused: bool
+    latency_ms: float
+
+
+class Message(_Frozen):
+    """One turn of conversation history."""
+
+    role: Literal["user", "assistant"]
+    content: str
