@@ -83,9 +83,7 @@ def clean_document(raw: str, *, source: str) -> CleanedDocument:
 def _clean_plain(lines: list[str], source: str, vocab: Counter[str], tally: Tally) -> list[Block]:
     """A document of unknown layout: paragraphs, glyphs, hyphenation and headings only."""
     stem = re.sub(r"\.txt$", "", source)
-    paras = [
-        _Para(join_lines(p, vocab, tally), None) for p in paragraphs(drop_glyph_lines(lines, tally))
-    ]
+    paras = _prose_paras(Page(tuple(lines), 0), None, vocab, tally, mend=False)
     return _sectioned_prose(_rejoin_flow(paras, tally), default=stem, prefix=f"{stem} › ")
 
 
@@ -113,8 +111,11 @@ def _clean_nccn(
     ]
 
 
-def _prose_paras(page: Page, number: int, vocab: Counter[str], tally: Tally) -> list[_Para]:
-    """Paragraphs of a Discussion page, headings split off, citations and superscripts mended."""
+def _prose_paras(
+    page: Page, number: int | None, vocab: Counter[str], tally: Tally, *, mend: bool = True
+) -> list[_Para]:
+    """Paragraphs of a prose page, headings split off; with `mend`, the Discussion's citation
+    numbers are removed and its flattened superscripts restored."""
     lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
     tally.add("page_furniture", len(page.lines) - len(lines))
     out: list[_Para] = []
@@ -127,8 +128,10 @@ def _prose_paras(page: Page, number: int, vocab: Counter[str], tally: Tally) -> 
             if not body:
                 continue
         text = join_lines(body, vocab, tally)
-        text, footnote = _strip_leading_marker(text, tally)
-        text = strip_citations(apply_repairs(text, DISCUSSION_REPAIRS, tally), tally)
+        footnote = False
+        if mend:
+            text, footnote = _strip_leading_marker(text, tally)
+            text = strip_citations(apply_repairs(text, DISCUSSION_REPAIRS, tally), tally)
         out.append(_Para(text, number, footnote, page_start=not out))
     return out
 
@@ -202,7 +205,7 @@ def _continuation_index(para: _Para, rest: list[_Para]) -> int | None:
 
 
 def _join_text(left: str, right: str) -> str:
-    if re.search(r"[a-z]-$", left):
+    if re.search(r"[a-z]-$", left) and re.match(r"[a-z]{2,}", right):
         return left[:-1] + right
     return f"{left} {right}"
 

@@ -45,7 +45,7 @@ def drop_glyph_lines(lines: Iterable[str], tally: Tally) -> list[str]:
             tally.add("bullet_glyph_lines")
             out.append("")
             continue
-        stripped = _BULLET_PREFIX.sub("", line)
+        stripped = re.sub(r"\s*\ufffd+\s*$", "", _BULLET_PREFIX.sub("", line))
         if stripped != line:
             tally.add("bullet_glyph_lines")
         out.append(stripped)
@@ -77,7 +77,7 @@ def join_hyphenated(left: str, right: str, vocab: Counter[str]) -> str:
         return left + right
     a, b = head.group(1), tail.group(0)
     acronym = a.isupper() or any(c.isdigit() for c in a) or len(a) == 1
-    if acronym or not b[0].islower():
+    if acronym or not b[0].islower() or len(b) < 2:
         return left + right
     joined, hyphenated = (a + b).lower(), f"{a}-{b}".lower()
     if vocab[hyphenated] > vocab[joined]:

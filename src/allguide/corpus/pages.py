@@ -47,10 +47,7 @@ def split_pages(lines: list[str]) -> list[Page]:
         if i and _PAGE_START.match(line) and not _STRAY_START.match(line):
             starts.append(i)
     bounds = [*starts, len(lines)]
-    return [
-        Page(tuple(lines[a:b]), a, n)
-        for n, (a, b) in enumerate(itertools.pairwise(bounds))
-    ]
+    return [Page(tuple(lines[a:b]), a, n) for n, (a, b) in enumerate(itertools.pairwise(bounds))]
 
 
 def _key(line: str) -> str:

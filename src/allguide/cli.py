@@ -1,0 +1,124 @@
+"""The `allguide` command: the only place that turns errors into exit codes.
+
+Exit 0 on success, 2 on bad input or an unusable index/corpus/server (one-line message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from allguide.errors import AllguideError, BadInputError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        handler: Handler = args.handler
+        return handler(args)
+    except AllguideError as exc:
+        print(f"allguide: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("allguide: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="allguide",
+        description="Cited answers and rule tools over the 2015 NCCN ALL guideline (offline).",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="build or refresh the index")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
+    p.set_defaults(handler=_ingest)
+
+    p = sub.add_parser("retrieve", help="print the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=_positive_int, default=5)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
+    p.set_defaults(handler=_retrieve)
+
+    p = sub.add_parser("tool", help="run one rule tool on JSON input")
+    p.add_argument("name")
+    p.add_argument("--input", required=True, help="JSON object of the tool's inputs")
+    p.set_defaults(handler=_tool)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 100, got {value}")
+    return value
+
+
+def _assistant() -> Any:
+    from allguide.assistant import Assistant
+
+    return Assistant()
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    report = _assistant().ingest(rebuild=args.rebuild, show_progress=True)
+    state = "built" if report.rebuilt else "up to date"
+    print(
+        f"index {state}: {report.documents} document(s), {report.chunks} chunks, "
+        f"{report.seconds:.1f} s (fingerprint {report.fingerprint})"
+    )
+    repairs = ", ".join(f"{name} {count}" for name, count in report.repairs.items())
+    print(f"cleaning repairs: {repairs}")
+    return 0
+
+
+def _retrieve(args: argparse.Namespace) -> int:
+    passages = _assistant().retrieve(args.query, args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([p.model_dump(exclude={"source"}) for p in passages], ensure_ascii=False))
+        return 0
+    for rank, p in enumerate(passages, start=1):
+        page = f"p. {p.page}" if p.page else "page n/a"
+        print(f"[{rank}] {p.section} · {page} · {p.kind} · score {p.score:.4f} · {p.chunk_id}")
+        print(f"    {p.text[:300].replace(chr(10), ' ')}{'…' if len(p.text) > 300 else ''}")
+    return 0
+
+
+def _tool(args: argparse.Namespace) -> int:
+    from allguide.tools import run_tool
+
+    try:
+        payload = json.loads(args.input)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"--input is not valid JSON: {exc.msg} at character {exc.pos}") from exc
+    if not isinstance(payload, dict):
+        raise BadInputError('--input must be a JSON object, e.g. \'{"mutations": ["T315I"]}\'')
+    print(json.dumps(run_tool(args.name, payload), ensure_ascii=False, indent=2))
+    return 0
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """Load a JSON file given on the command line, with a one-line error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"cannot read {what} {path}: {exc}") from exc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

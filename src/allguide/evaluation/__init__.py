@@ -1,0 +1,1 @@
+"""Evaluation: the dataset of clinician questions, the runner and its metrics."""

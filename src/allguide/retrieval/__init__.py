@@ -1,0 +1,1 @@
+"""Finding passages: BM25, dense (Chroma) and their reciprocal-rank fusion."""

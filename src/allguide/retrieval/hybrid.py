@@ -1,0 +1,95 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidate lists fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from allguide.index.embed import Embedder
+from allguide.index.store import ChunkStore
+from allguide.retrieval.expand import Expander, expand_abbreviations
+from allguide.retrieval.fusion import fuser
+from allguide.retrieval.lexical import BM25Index, Tokenizer, clinical_tokens
+from allguide.settings import RetrievalSettings
+from allguide.types import Chunk, Passage
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the fused score and each retriever's own evidence."""
+
+    chunk: Chunk
+    score: float
+    similarity: float | None  # cosine similarity to the query, when the dense list saw it
+    lexical: float | None  # BM25 score, when the BM25 list saw it
+
+    def passage(self) -> Passage:
+        c = self.chunk
+        return Passage(
+            chunk_id=c.chunk_id,
+            text=c.text,
+            section=c.section,
+            title=c.title,
+            page=c.page,
+            kind=c.kind,
+            score=round(self.score, 6),
+        )
+
+
+class HybridRetriever:
+    """Finds passages for a query; `mode` picks hybrid, dense-only or BM25-only."""
+
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        *,
+        store: ChunkStore,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        expander: Expander = expand_abbreviations,
+        tokenizer: Tokenizer = clinical_tokens,
+    ) -> None:
+        self.chunks = chunks
+        self._by_id = {c.chunk_id: c for c in chunks}
+        self._store = store
+        self._embedder = embedder
+        self._settings = settings
+        self._expand = expander
+        self._fuse = fuser("rrf", k=settings.rrf_k)
+        self._bm25 = BM25Index([f"{c.title}. {c.text}" for c in chunks], tokenizer=tokenizer)
+
+    def search(self, query: str, k: int, *, mode: Mode = "hybrid") -> list[Hit]:
+        """The best `k` hits for `query`, best first."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retriever {mode!r}; known: {', '.join(MODES)}")
+        expanded = self._expand(query)
+        depth = max(k, self._settings.candidates)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            vector = self._embedder.embed_query(expanded)
+            dense = [(i, s) for i, s in self._store.query(vector, depth) if i in self._by_id]
+        if mode in ("hybrid", "bm25"):
+            lexical = [(self.chunks[i].chunk_id, s) for i, s in self._bm25.top(expanded, depth)]
+        similarity = dict(dense)
+        bm25 = dict(lexical)
+        if mode == "dense":
+            ranked = dense
+        elif mode == "bm25":
+            ranked = lexical
+        else:
+            ranked = self._fuse(
+                [[i for i, _ in dense], [i for i, _ in lexical]],
+                [self._settings.dense_weight, self._settings.bm25_weight],
+            )
+        return [
+            Hit(self._by_id[i], score, similarity.get(i), bm25.get(i)) for i, score in ranked[:k]
+        ]
+
+    def similarity(self, query: str) -> float:
+        """Cosine similarity of the query to its nearest chunk (how well the corpus covers it)."""
+        hits = self._store.query(self._embedder.embed_query(self._expand(query)), 1)
+        return hits[0][1] if hits else 0.0

@@ -1,0 +1,64 @@
+"""Shared fixtures: every test gets its own ALLGUIDE_HOME; integration tests share one index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from allguide.assistant import Assistant
+from allguide.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+RAW = (CORPUS / "nccn-all-2015.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("ALLGUIDE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ALLGUIDE_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedded index of the real corpus, built once per test session."""
+    home = tmp_path_factory.mktemp("index-home")
+    Assistant(Settings(home=home, corpus_dir=CORPUS)).ingest()
+    return home
+
+
+@pytest.fixture(scope="session")
+def assistant(built_home: Path) -> Assistant:
+    return Assistant(Settings(home=built_home, corpus_dir=CORPUS))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def require_binary(path: str) -> str:
+    """The path of a binary a test needs; in CI a missing one fails the test, never skips it."""
+    found = shutil.which(path) or (path if Path(path).exists() else None)
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{path} is required in CI but is not installed")
+    pytest.skip(f"{path} is not installed here (CI installs it)")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of the corpus folder."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    yield target
