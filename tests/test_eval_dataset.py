@@ -40,7 +40,7 @@ TOOL_OUTPUTS: dict[str, dict[str, set[object]]] = {
     "response": {
         "response": {"CR", "CRi", "refractory", "progressive_disease", "relapse", "no_cr"}
     },
-    "cns_response": {"cns_response": {"remission", "relapse"}},
+    "cns_response": {"cns_response": {"cns_remission", "cns_relapse"}},
     "mediastinal_response": {"mediastinal_response": {"CR", "CRu", "PR", "PD", "NR", "relapse"}},
     "mrd_status": {"mrd_status": {"negative", "positive"}},
 }

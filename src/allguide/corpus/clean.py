@@ -176,7 +176,7 @@ def _as_float(para: _Para, table: bool) -> _Para:
 
 _OPEN_WORD = re.compile(
     r"(?:\b(?:the|a|an|of|for|and|or|to|in|with|by|at|as|is|are|was|were|that|from|than|on)"
-    r"|[\[(]for|,)$"
+    r"|\b[a-z]{3,}ing|[\[(]for|,)$"
 )
 
 
@@ -293,6 +293,11 @@ def _algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> l
 _FULL_WIDTH = 100  # characters: a line this long was wrapped by the page, not ended
 
 
+def _short_sentence_end(text: str) -> bool:
+    """'CR or CRu.': a few words that end the sentence the paragraph before left open."""
+    return len(text) <= 40 and text.endswith(".")
+
+
 def _join_adjacent(paras: list[_Para], tally: Tally) -> list[_Para]:
     """Join a paragraph that stops mid-sentence with a next one that continues it."""
     out: list[_Para] = []
@@ -303,7 +308,10 @@ def _join_adjacent(paras: list[_Para], tally: Tally) -> list[_Para]:
             and ends_open(prev.text)
             and (
                 starts_continuation(para.text)
-                or (prev.last_line >= _FULL_WIDTH and bool(_OPEN_WORD.search(prev.text)))
+                or (
+                    bool(_OPEN_WORD.search(prev.text))
+                    and (prev.last_line >= _FULL_WIDTH or _short_sentence_end(para.text))
+                )
             )
         )
         if prev is not None and wrapped and not (para.footnote and not prev.footnote):

@@ -1,0 +1,112 @@
+"""Shared pieces of the rule tools: strict input types, the output base, input parsing.
+
+Inputs are strict (no string-to-number or number-to-boolean coercion) and reject unknown
+fields; every invalid input becomes one `ToolInputError` naming the field and its range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
+from pydantic_core import ErrorDetails
+
+from allguide.errors import ToolInputError
+from allguide.rules.provenance import chunk_ids_for
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """Annotation marker: the allowed values of a field, as told to the user on error."""
+
+    text: str
+
+
+Flag = Annotated[bool, Allowed("true or false")]
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False), Allowed("a finite number ≥ 0")]
+OptionalCount = Annotated[
+    float | None, Field(ge=0, allow_inf_nan=False), Allowed("a finite number ≥ 0, or null")
+]
+Percent = Annotated[
+    float, Field(ge=0, le=100, allow_inf_nan=False), Allowed("a finite number from 0 to 100")
+]
+Status = Literal["ok", "needs_input"]
+
+
+class RuleInput(BaseModel):
+    """Base of every rule input: strict types, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class RuleOutput(BaseModel):
+    """Base of every rule output: the verdict's provenance and what is still missing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Status = Field(
+        description="'ok', or 'needs_input' when a value the rule needs is missing."
+    )
+    rule: str = Field(min_length=1, description="The guideline text applied, verbatim.")
+    quotes: list[str] = Field(description="Further verbatim guideline text (cautions, criteria).")
+    source: str = Field(description="Guideline section of `rule`, e.g. ALL-C.")
+    chunk_ids: list[str] = Field(description="Corpus passages that hold `rule` and `quotes`.")
+    notes: list[str] = Field(description="How the rule was applied, including boundary choices.")
+    missing: list[str] = Field(default_factory=list, description="Input fields still needed.")
+    question: str | None = Field(None, description="What to ask the user when input is missing.")
+
+    @model_serializer(mode="wrap")
+    def _verdict_first(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dump as status, the rule's own result fields, then the provenance fields."""
+        data: dict[str, Any] = handler(self)
+        own = {key: value for key, value in data.items() if key not in RuleOutput.model_fields}
+        return {"status": data["status"], **own, **data}
+
+
+def cited(rule: str, quotes: Sequence[str] = ()) -> dict[str, Any]:
+    """`rule`, `quotes` and the ids of the chunks holding them, for a `RuleOutput`."""
+    ids: dict[str, None] = {}
+    for text in (rule, *quotes):
+        ids.update(dict.fromkeys(chunk_ids_for(text)))
+    return {"rule": rule, "quotes": list(quotes), "chunk_ids": list(ids)}
+
+
+def exact(value: float) -> Decimal:
+    """The decimal a user typed (shortest repr), so boundaries like 5 or 0.01 compare exactly."""
+    return Decimal(repr(value))
+
+
+M = TypeVar("M", bound=RuleInput)
+
+
+def parse_input(model: type[M], data: Mapping[str, Any]) -> M:
+    """Validate `data` against `model`; any problem becomes one `ToolInputError`."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _to_tool_error(model, exc.errors()[0]) from None
+
+
+def _to_tool_error(model: type[RuleInput], error: ErrorDetails) -> ToolInputError:
+    field = str(error["loc"][0]) if error["loc"] else None
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(model.model_fields)
+        return ToolInputError(f"{field}: unknown field (allowed fields: {known})", field=field)
+    if field is None or field not in model.model_fields:
+        return ToolInputError(f"invalid input: {error['msg']}", field=field)
+    allowed = next(
+        (m.text for m in model.model_fields[field].metadata if isinstance(m, Allowed)),
+        error["msg"].lower(),
+    )
+    got = "missing" if error["type"] == "missing" else f"got {error['input']!r}"
+    return ToolInputError(f"{field}: must be {allowed} ({got})", field=field)
