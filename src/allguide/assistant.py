@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from allguide.index.build import IngestReport, ensure_index, open_store
 from allguide.index.embed import Embedder
 from allguide.retrieval.hybrid import Hit, HybridRetriever, Mode
 from allguide.settings import Settings
-from allguide.types import Passage
+from allguide.types import Answer, Message, Passage
 from allguide.validate import clean_text
+
+if TYPE_CHECKING:
+    from allguide.answer.chain import AnswerChain, LLMBackend
 
 
 class Assistant:
@@ -32,6 +38,7 @@ class Assistant:
         )
         if report.rebuilt:
             self.__dict__.pop("retriever", None)
+            self.__dict__.pop("chain", None)
         return report
 
     @cached_property
@@ -57,3 +64,38 @@ class Assistant:
     def retrieve(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Passage]:
         """The best `k` passages for `query`, best first."""
         return [hit.passage() for hit in self.search(query, k, mode=mode)]
+
+    @cached_property
+    def chain(self) -> AnswerChain:
+        from allguide.answer.chain import AnswerChain
+
+        retriever = self.retriever
+        manifest = self.store.manifest()
+        cache = None
+        if manifest is not None:
+            cache = self.settings.home / "cache" / f"sentences-{manifest.fingerprint}.npy"
+        chain = AnswerChain(
+            retriever,
+            settings=self.settings,
+            embed_query=self.embedder.embed_query,
+            embed_documents=self.embedder.embed_documents,
+            cache=cache,
+        )
+        if self.settings.llm != "extractive":
+            chain.use_llm(*self._llm_parts(chain))
+        return chain
+
+    def _llm_parts(self, chain: AnswerChain) -> tuple[LLMBackend, Callable[[str, list[Message]], str]]:
+        from allguide.answer.llm import LLMAnswerer, build_chat_model, condense_with_llm
+        from allguide.tools import TOOLS
+
+        model = build_chat_model(self.settings)
+        answerer = LLMAnswerer(
+            model, search=self.search, tools=TOOLS, settings=self.settings, chunks=chain.chunks
+        )
+        return answerer, functools.partial(condense_with_llm, model)
+
+    def ask(self, question: str, history: Sequence[Message | dict[str, str]] = ()) -> Answer:
+        """A cited answer, a rule-tool result, a clarifying question or a refusal."""
+        turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+        return self.chain.ask(question, turns)

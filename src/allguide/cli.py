@@ -50,6 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
     p.set_defaults(handler=_retrieve)
 
+    p = sub.add_parser("eval", help="run the evaluation dataset and print its metrics")
+    p.add_argument("--dataset", type=Path, help="JSON Lines dataset (default evals/qa.jsonl)")
+    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "vanilla"], default="hybrid")
+    p.add_argument("--all-retrievers", action="store_true", help="ours and every baseline")
+    p.add_argument("--k", type=_positive_int, default=5)
+    p.add_argument("--out", type=Path, help="report JSON; the .md and plots go beside it")
+    p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (no ask)")
+    p.set_defaults(handler=_eval)
+
+    p = sub.add_parser("ask", help="answer a question with cited guideline passages")
+    p.add_argument("question")
+    p.add_argument("--history", type=Path, help="JSON file: [{role, content}, ...] earlier turns")
+    p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
+    p.set_defaults(handler=_ask)
+
     p = sub.add_parser("tool", help="run one rule tool on JSON input")
     p.add_argument("name")
     p.add_argument("--input", required=True, help="JSON object of the tool's inputs")
@@ -95,6 +110,54 @@ def _retrieve(args: argparse.Namespace) -> int:
         print(f"[{rank}] {p.section} · {page} · {p.kind} · score {p.score:.4f} · {p.chunk_id}")
         print(f"    {p.text[:300].replace(chr(10), ' ')}{'…' if len(p.text) > 300 else ''}")
     return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from allguide.evaluation.baselines import RETRIEVERS
+    from allguide.evaluation.runner import DEFAULT_DATASET, EvalOptions, evaluate
+
+    options = EvalOptions(
+        dataset=args.dataset or DEFAULT_DATASET,
+        retrievers=RETRIEVERS if args.all_retrievers else (args.retriever,),
+        k=args.k,
+        answers=not args.no_answers,
+    )
+    print(evaluate(options, args.out))
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from allguide.types import Message
+
+    history: list[Message] = []
+    if args.history:
+        raw = read_json_file(args.history, "history file")
+        if not isinstance(raw, list):
+            raise BadInputError("the history file must hold a JSON list of {role, content}")
+        try:
+            history = [Message.model_validate(turn) for turn in raw]
+        except ValueError as exc:
+            raise BadInputError(f"bad turn in the history file: {exc.errors()[0]['msg']}") from None
+    answer = _assistant().ask(args.question, history)
+    if args.json:
+        print(json.dumps(answer.model_dump(), ensure_ascii=False))
+        return 0
+    print(answer.answer)
+    if answer.tool_calls:
+        print("\nRule tools:")
+        for call in answer.tool_calls:
+            verdict = {k: v for k, v in call.output.items() if k not in _PROVENANCE}
+            print(f"  {call.name}({json.dumps(call.input, ensure_ascii=False)}) → "
+                  f"{json.dumps(verdict, ensure_ascii=False)}")
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            page = f"p. {c.page}" if c.page else "page n/a"
+            print(f"  [{c.n}] {c.section}, {page} ({c.chunk_id}): “{c.quote}”")
+    return 0
+
+
+_PROVENANCE = frozenset({"rule", "quotes", "chunk_ids", "notes", "source", "missing"})
 
 
 def _tool(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(4, ge=1, le=12, description="Sentences quoted in an answer.")
     refusal_threshold: float = Field(
-        0.40, ge=0, le=1, description="Best passage similarity below which the answer refuses."
+        0.22, ge=0, le=1, description="Best sentence similarity below which the answer refuses."
     )
     support_threshold: float = Field(
         0.50, ge=0, le=1, description="Minimum support of an LLM sentence by its cited passages."

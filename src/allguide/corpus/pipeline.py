@@ -14,8 +14,9 @@ from allguide.corpus.load import RawDocument, load_corpus
 from allguide.settings import ChunkingSettings, Settings
 from allguide.types import Chunk
 
-# Bump when cleaning or chunking logic changes, so existing indexes are rebuilt.
-PIPELINE_VERSION = "1"
+# Bump when the index layout (metadata, ids) changes; cleaning and chunking changes are caught
+# by the fingerprint's hash of the chunks themselves.
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class CorpusBuild:
     documents: dict[str, str]  # source → cleaned text
     repairs: dict[str, int]
     corpus_sha256: str
+
+    @property
+    def chunks_sha256(self) -> str:
+        """Hash of every chunk's id, metadata and text: changes whenever cleaning output does."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks:
+            digest.update(chunk.model_dump_json().encode())
+        return digest.hexdigest()
 
 
 def build_from_raw(raw_docs: list[RawDocument], chunking: ChunkingSettings) -> CorpusBuild:
@@ -65,6 +74,7 @@ def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -
     payload = json.dumps(
         {
             "corpus": build.corpus_sha256,
+            "chunks": build.chunks_sha256,
             "pipeline": PIPELINE_VERSION,
             "chunking": chunking.model_dump(),
             "model": model,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,4 +46,8 @@ class Embedder:
         return self.langchain.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        return self.langchain.embed_query(text)
+        return list(self._cached_query(text))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - one Embedder per process; the cache is the point
+    def _cached_query(self, text: str) -> tuple[float, ...]:
+        return tuple(self.langchain.embed_query(text))

@@ -1,0 +1,1 @@
+"""Answering a question: condensing, tool routing, answerers and citation checks."""

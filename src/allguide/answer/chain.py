@@ -1,0 +1,271 @@
+"""The answer chain: condense → route to rule tools → retrieve → refuse or answer with citations.
+
+Offline (`ALLGUIDE_LLM=extractive`) the answer quotes guideline sentences; with an LLM the
+tool-calling agent of `llm.py` writes it and the citation verifier keeps only what the cited
+passages support. Either way the edition note closes the answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from allguide.answer import gate
+from allguide.answer.condense import condense
+from allguide.answer.extractive import (
+    CitationBook,
+    compose,
+    idf_weights,
+    select_sentences,
+    stated_categories,
+    tool_sentence,
+)
+from allguide.answer.route import ToolRequest, parse_requests
+from allguide.answer.sentences import SentenceIndex
+from allguide.errors import BadInputError, ToolInputError
+from allguide.retrieval.hybrid import Hit, HybridRetriever
+from allguide.retrieval.lexical import clinical_tokens
+from allguide.settings import Settings
+from allguide.tools import run_tool
+from allguide.types import Answer, Chunk, Message, ToolCall
+from allguide.validate import clean_text
+
+EDITION_NOTE = (
+    "Based on the 2015 NCCN ALL guideline text; recommendations may have changed — "
+    "check the current version."
+)
+_HISTORY_TURNS = 8
+_RETRIEVE_K = 6
+
+# What to ask when a verdict depends on a value the question did not state.
+QUESTIONS: dict[str, str] = {
+    "csf_blasts_present": "Were lymphoblasts seen in the CSF (cytospin)?",
+    "traumatic_tap": "Was the lumbar puncture traumatic? If so, I need the CSF RBC and the blood "
+    "WBC and RBC counts.",
+    "peripheral_blasts": "Were leukemic blasts present in the peripheral blood?",
+    "cranial_nerve_palsy": "Is there cranial nerve involvement?",
+    "circulating_blasts": "Are there circulating blasts in the blood?",
+    "extramedullary_disease": "Is there extramedullary disease?",
+    "trilineage_hematopoiesis": "Does the marrow show trilineage hematopoiesis?",
+    "marrow_blasts_pct": "What percentage of the marrow cells are blasts?",
+    "anc_per_mcl": "What is the absolute neutrophil count (ANC)?",
+    "platelets_per_mcl": "What is the platelet count?",
+    "current_cns_status": "What is the current CNS status (or the CSF WBC and whether blasts are "
+    "present)?",
+}
+# Values tried for an unstated input to see whether the verdict depends on it.
+_PROBES: dict[str, tuple[Any, ...]] = {
+    "marrow_blasts_pct": (0.0, 100.0),
+    "anc_per_mcl": (0.0, 1_000_000.0),
+    "platelets_per_mcl": (0.0, 10_000_000.0),
+    "current_cns_status": ("CNS-1", "CNS-2", "CNS-3"),
+}
+
+
+# Flags DESIGN.md gives a default (False); not worth mentioning when the text is silent.
+_DEFAULTED = frozenset({"cranial_nerve_palsy", "traumatic_tap", "peripheral_blasts"})
+
+
+class LLMBackend(Protocol):
+    """What the chain needs from an LLM answerer (see `answer/llm.py`)."""
+
+    def answer(self, question: str, *, standalone: str, history: list[Message]) -> Answer: ...
+
+
+class AnswerChain:
+    """Answers questions over one loaded index."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        *,
+        settings: Settings,
+        embed_query: Callable[[str], list[float]],
+        embed_documents: Callable[[list[str]], list[list[float]]],
+        cache: Path | None,
+    ) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
+        self._embed_query = embed_query
+        self._sentences = SentenceIndex(retriever.chunks)
+        self._sentences.embed(embed_documents, cache)
+        self._idf = idf_weights(retriever.chunks)
+        self._vocabulary = {t for c in retriever.chunks for t in clinical_tokens(c.text)} | {
+            w for c in retriever.chunks for w in gate.content_words(c.text)
+        }
+        self._llm: LLMBackend | None = None
+        self._condense_llm: Callable[[str, list[Message]], str] | None = None
+
+    def use_llm(
+        self, answerer: LLMBackend, condense_llm: Callable[[str, list[Message]], str]
+    ) -> None:
+        """Answer with an LLM (tool calling + citation verification) instead of extractively."""
+        self._llm, self._condense_llm = answerer, condense_llm
+
+    def ask(self, question: str, history: Sequence[Message] = ()) -> Answer:
+        """Answer `question` (after `history`) with citations, tool results or a refusal."""
+        started = time.perf_counter()
+        question = clean_text(question, what="question", max_chars=self.settings.max_question_chars)
+        turns = _history(history, self.settings.max_question_chars)
+        answer = self._answer(question, turns)
+        text = f"{answer.answer}\n\n{EDITION_NOTE}" if answer.answer else EDITION_NOTE
+        elapsed = (time.perf_counter() - started) * 1000
+        return answer.model_copy(update={"answer": text, "latency_ms": round(elapsed, 2)})
+
+    def _answer(self, question: str, history: list[Message]) -> Answer:
+        if self._condense_llm is not None and history:
+            standalone = self._condense_llm(question, history)
+        else:
+            standalone = condense(question, history)
+        calls, clarify = self._run_tools(question)
+        if clarify:
+            return Answer(answer=clarify, citations=[], tool_calls=calls, refused=False,
+                          latency_ms=0.0)
+        if self._llm is not None:
+            answer = self._llm.answer(question, standalone=standalone, history=history)
+            categories = stated_categories(answer.citations, self.chunks)
+            if categories and not answer.refused:
+                note = f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
+                answer = answer.model_copy(update={"answer": f"{answer.answer} {note}"})
+            return answer
+        hits = self.retriever.search(standalone, _RETRIEVE_K)
+        if not calls:
+            decision = self._gate(standalone, hits)
+            if decision.refuse:
+                return _refusal(decision.reason, hits)
+        return self._compose(standalone, hits, calls)
+
+    # -- rule tools -------------------------------------------------------------------------------
+
+    def _run_tools(self, question: str) -> tuple[list[ToolCall], str]:
+        calls: list[ToolCall] = []
+        asks: list[str] = []
+        for request in parse_requests(question):
+            call, ask = self._resolve(request)
+            if call is not None:
+                calls.append(call)
+            if ask:
+                asks.append(ask)
+        return calls, " ".join(dict.fromkeys(asks))
+
+    def _resolve(self, request: ToolRequest) -> tuple[ToolCall | None, str]:
+        inputs = dict(request.inputs)
+        nested = inputs.get("current_cns_status")
+        if isinstance(nested, ToolRequest):
+            inner, ask = self._resolve(nested)
+            if inner is None or ask:
+                return inner, ask
+            inputs["current_cns_status"] = inner.output.get("cns_status")
+        unknown = [k for k, v in inputs.items() if v is None]
+        known = {k: v for k, v in inputs.items() if v is not None}
+        try:
+            outcomes = [_run(request.name, {**known, **probe}) for probe in _probes(unknown)]
+        except ToolInputError as exc:
+            output = {"status": "error", "error": exc.message}
+            return ToolCall(name=request.name, input=known, output=output), ""
+        verdicts = {_verdict(o) for o in outcomes}
+        first = outcomes[0]
+        if len(verdicts) == 1 and first.get("status") == "ok":
+            output = {**first, "not_stated": unknown} if unknown else first
+            return ToolCall(name=request.name, input=known, output=output), ""
+        if len(verdicts) == 1 and first.get("status") == "needs_input":
+            return ToolCall(name=request.name, input=known, output=first), str(first.get("question"))
+        missing = [k for k in unknown if k in QUESTIONS]
+        ask = " ".join(QUESTIONS[k] for k in missing[:2]) or "Please give the missing values."
+        output = {"status": "needs_input", "missing": unknown, "question": ask}
+        return ToolCall(name=request.name, input=known, output=output), ask
+
+    # -- retrieval answer ----------------------------------------------------------------------
+
+    def _gate(self, query: str, hits: Sequence[Hit]) -> gate.GateDecision:
+        vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        best = self._sentences.best_similarity(vector)
+        return gate.decide(
+            query,
+            best_similarity=best,
+            passages=[h.chunk.text for h in hits[:5]],
+            vocabulary=self._vocabulary,
+            similarity_threshold=self.settings.answer.refusal_threshold,
+        )
+
+    def _compose(self, query: str, hits: Sequence[Hit], calls: Sequence[ToolCall]) -> Answer:
+        book = CitationBook(self.chunks)
+        parts = [self._tool_part(call, book) for call in calls]
+        vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        sentences = select_sentences(
+            vector,
+            clinical_tokens(query),
+            [h.chunk.chunk_id for h in hits],
+            self._sentences,
+            self._idf,
+            max_sentences=2 if calls else self.settings.answer.max_sentences,
+        )
+        quoted = [c.quote for c in book.citations]
+        fresh = [s for s in sentences if not any(s.text in q or q in s.text for q in quoted)]
+        parts.append(compose(fresh, book))
+        categories = stated_categories(book.citations, self.chunks)
+        if categories:
+            parts.append(f"NCCN category of evidence stated in the cited text: {', '.join(categories)}.")
+        return Answer(answer=" ".join(p for p in parts if p), citations=book.citations,
+                      tool_calls=list(calls), refused=False, latency_ms=0.0)
+
+    def _tool_part(self, call: ToolCall, book: CitationBook) -> str:
+        out = call.output
+        if out.get("status") == "error":
+            return f"The rule tool {call.name} could not use the input: {out.get('error')}"
+        ids = [str(i) for i in out.get("chunk_ids", [])]
+        text = tool_sentence(call)
+        rule = str(out.get("rule", ""))
+        n = book.cite_anywhere(rule, ids) if rule else None
+        if n is not None:
+            text += f" The guideline's rule: “{rule}” [{n}]"
+        extra = out.get("quotes", []) if call.name == "tki_by_mutation" else []
+        for quote in extra:
+            m = book.cite_anywhere(str(quote), ids)
+            if m is not None:
+                text += f" “{quote}” [{m}]"
+        unstated = [k for k in out.get("not_stated", []) if k in QUESTIONS and k not in _DEFAULTED]
+        if unstated:
+            text += (
+                " Not stated in the question, and the result is the same either way: "
+                f"{', '.join(unstated)}."
+            )
+        return text
+
+
+def _run(name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    return run_tool(name, dict(payload))
+
+
+def _probes(unknown: Sequence[str]) -> list[dict[str, Any]]:
+    choices = [_PROBES.get(k, (False, True)) for k in unknown]
+    return [dict(zip(unknown, combo, strict=True)) for combo in itertools.product(*choices)][:64]
+
+
+def _verdict(output: Mapping[str, Any]) -> str:
+    keys = ("status", "cns_status", "response", "cns_response", "mediastinal_response",
+            "mrd_status", "options")
+    return repr([output.get(k) for k in keys])
+
+
+def _history(history: Sequence[Message], limit: int) -> list[Message]:
+    turns: list[Message] = []
+    for item in list(history)[-_HISTORY_TURNS:]:
+        message = item if isinstance(item, Message) else Message.model_validate(item)
+        if len(message.content) > limit * 4:
+            raise BadInputError("a history message is too long")
+        turns.append(message)
+    return turns
+
+
+def _refusal(reason: str, hits: Sequence[Hit]) -> Answer:
+    sections = list(dict.fromkeys(h.chunk.section for h in hits[:3]))
+    see_also = f" Nearest sections: {'; '.join(sections)}." if sections else ""
+    return Answer(answer=f"{reason}{see_also}", citations=[], tool_calls=[], refused=True,
+                  latency_ms=0.0)

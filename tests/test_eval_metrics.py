@@ -1,0 +1,231 @@
+"""Evaluation metrics on hand-made cases, including raw-vs-cleaned evidence matching."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from allguide.evaluation.metrics import (
+    citation_markers,
+    citation_support,
+    citation_validity,
+    evidence_covered,
+    evidence_recall,
+    first_hit_rank,
+    hit_at,
+    keyword_accuracy,
+    mean,
+    mrr,
+    percentile,
+    refusal_scores,
+    retrieval_scores,
+    span_ranks,
+    tool_accuracy,
+)
+from allguide.types import Answer, Citation, ToolCall
+
+# Real raw-corpus snippets and what the cleaner makes of them.
+RAW_MRD = "MRD negativity: <1 X 10-4 (<0.01%) ALL cells"
+CLEAN_MRD = "MRD negativity: <1 × 10⁻⁴ (<0.01%) ALL cells, by flow cytometry."
+RAW_CITED = "outcomes remain poor in adults.1,6 Treatment generally comprises"
+CLEAN_CITED = (
+    "Cure rates have improved, yet outcomes remain poor in adults. Treatment generally comprises"
+)
+RAW_HYPHEN = "requires demon-\nstration of 20% or greater bone marrow lymphoblasts"
+CLEAN_HYPHEN = "The diagnosis requires demonstration of ≥20% or greater bone marrow lymphoblasts."
+CNS3 = "CNS-3: WBC 5/mcL in CSF with presence of lymphoblasts."
+CNS2_CLEAN = "CNS-2: WBC <5/mcL in CSF with presence of lymphoblasts."
+CNS3_CLEAN = "CNS-3: WBC ≥5/mcL in CSF with presence of lymphoblasts."
+
+
+@pytest.mark.parametrize(
+    ("gold", "passage"),
+    [
+        ("1 X 10-4 (<0.01%)", "below 1 × 10⁻⁴ (<0.01%) in the marrow"),
+        (RAW_MRD, CLEAN_MRD),
+        (RAW_CITED, CLEAN_CITED),
+        ("in adults.1,6", "poor in adults. Treatment"),
+        ("et al35 reported", "Smith et al reported"),
+        ("OS of 55.8%19 (see", "an OS of 55.8% (see"),
+        (RAW_HYPHEN, CLEAN_HYPHEN),
+        (CNS3, CNS3_CLEAN),
+        ("THE Diagnosis   of ALL", "the diagnosis of all"),
+    ],
+)
+def test_raw_gold_is_covered_by_cleaned_passage(gold: str, passage: str) -> None:
+    assert evidence_covered(gold, ["unrelated text", passage])
+
+
+@pytest.mark.parametrize(
+    ("gold", "passage"),
+    [
+        (CNS3, CNS2_CLEAN),  # letters-only matching would conflate these
+        ("1.77 per 100,000", "1.7 per 100,000"),
+        ("1 X 10-4", "1 × 10⁻³"),
+        ("T315I mutation", "T315 mutation"),
+        ("imatinib or dasatinib", "imatinib"),
+    ],
+)
+def test_different_evidence_is_not_covered(gold: str, passage: str) -> None:
+    assert not evidence_covered(gold, [passage])
+
+
+def test_span_cut_by_a_chunk_boundary_counts_when_both_halves_are_retrieved() -> None:
+    gold = "The entire brain and posterior half of the globe should be included."
+    head = "Radiation fields. The entire brain and posterior half"
+    tail = "of the globe should be included. The inferior border is C2."
+    assert span_ranks([gold], ["x", tail, "y", head]) == [4]
+    assert not evidence_covered(gold, [head, "other"])
+    assert not evidence_covered(gold, [tail])
+
+
+def test_first_hit_rank_needs_every_span() -> None:
+    passages = ["nothing here", "alpha beta gamma", "delta epsilon", "alpha beta gamma again"]
+    assert first_hit_rank(["beta gamma"], passages) == 2
+    assert first_hit_rank(["beta gamma", "delta"], passages) == 3
+    assert first_hit_rank(["beta gamma", "zeta"], passages) is None
+    assert first_hit_rank([], passages) is None
+
+
+def test_hit_at_and_mrr() -> None:
+    assert hit_at(1, 1) and hit_at(3, 5) and not hit_at(6, 5) and not hit_at(None, 10)
+    assert mrr([1, 2, None, 4]) == pytest.approx((1 + 0.5 + 0 + 0.25) / 4)
+    assert mrr([]) == 0.0
+
+
+def test_evidence_recall_is_the_fraction_of_spans_in_top_k() -> None:
+    passages = ["one two", "three four", "five six"]
+    assert evidence_recall(["two", "four", "six", "eight"], passages, k=2) == 0.5
+    assert evidence_recall(["six"], passages, k=3) == 1.0
+    assert evidence_recall([], passages, k=1) == 1.0
+
+
+def test_retrieval_scores_aggregate() -> None:
+    s = retrieval_scores([1, 3, None, 7], [1.0, 1.0, 0.0, 0.5])
+    assert s.n == 4
+    assert s.hit == {1: 0.25, 3: 0.5, 5: 0.5, 10: 0.75}
+    assert s.mrr == pytest.approx((1 + 1 / 3 + 1 / 7) / 4)
+    assert s.evidence_recall == 0.625
+
+
+def test_keyword_accuracy_is_case_and_comparator_insensitive() -> None:
+    answer = "CNS-3 is WBC ≥5/mcL with lymphoblasts; MRD < 1 × 10⁻⁴ [1]."
+    assert keyword_accuracy(answer, ["cns-3", "WBC 5/mcL"])
+    assert keyword_accuracy(answer, ["WBC ≥ 5/mcL", "1 × 10-4"])
+    assert keyword_accuracy("ANC >= 1000/mcL", ["ANC ≥1000/mcL"])
+    assert not keyword_accuracy(answer, ["CNS-3", "CNS-2"])
+    assert keyword_accuracy("anything", [])
+
+
+def _answer(text: str, *cites: tuple[int, str, str], refused: bool = False) -> Answer:
+    return Answer(
+        answer=text,
+        citations=[
+            Citation(n=n, chunk_id=c, section="ALL-C", page=1, quote=q) for n, c, q in cites
+        ],
+        tool_calls=[],
+        refused=refused,
+        latency_ms=1.0,
+    )
+
+
+CHUNKS = {
+    "c1": "Classification of CNS status. " + CNS3_CLEAN + " " + CNS2_CLEAN,
+    "c2": "CNS remission: Achievement of CNS-1 status.",
+}
+
+
+def test_citation_markers() -> None:
+    assert citation_markers("a [1] b [2, 3] c [12]") == [1, 2, 3, 12]
+    assert citation_markers("no markers") == []
+
+
+def test_citation_validity() -> None:
+    good = _answer(
+        "CNS-3 needs blasts [1]. Remission [2].", (1, "c1", CNS3_CLEAN), (2, "c2", "CNS remission")
+    )
+    assert citation_validity(good, CHUNKS)
+    dangling = _answer("CNS-3 [1] and [3].", (1, "c1", CNS3_CLEAN))
+    assert not citation_validity(dangling, CHUNKS)
+    not_verbatim = _answer("CNS-3 [1].", (1, "c1", CNS3))  # the raw text lacks '≥' in the chunk
+    assert not citation_validity(not_verbatim, CHUNKS)
+    unknown_chunk = _answer("x [1].", (1, "zz", "CNS"))
+    assert not citation_validity(unknown_chunk, CHUNKS)
+    assert citation_validity(_answer("Not in the 2015 text.", refused=True), CHUNKS)
+
+
+def test_citation_support_uses_whole_cited_chunks() -> None:
+    ans = _answer("CNS-3 [1].", (1, "c1", "Classification of CNS status."))
+    assert citation_support(ans, [CNS3], CHUNKS)
+    assert citation_support(ans, [CNS3, "CNS-2: WBC <5/mcL"], CHUNKS)
+    assert not citation_support(ans, ["CNS remission"], CHUNKS)
+    assert not citation_support(_answer("no citations"), [CNS3], CHUNKS)
+    assert not citation_support(ans, [], CHUNKS)
+
+
+def test_refusal_scores() -> None:
+    s = refusal_scores([(True, True), (True, False), (False, True), (False, False), (True, True)])
+    assert s.precision == pytest.approx(2 / 3)
+    assert s.recall == pytest.approx(2 / 3)
+    assert (s.refused, s.expected) == (3, 3)
+    none = refusal_scores([(False, False)])
+    assert none.precision is None and none.recall is None
+
+
+def _call(name: str, **output: object) -> ToolCall:
+    return ToolCall(name=name, input={}, output=dict(output))
+
+
+def test_tool_accuracy_compares_expected_keys_only() -> None:
+    ok = tool_accuracy(
+        "cns_status", {"cns_status": "CNS-3"}, [_call("cns_status", cns_status="cns-3", rule="…")]
+    )
+    assert ok.ok and ok.mismatches == ()
+    tki = tool_accuracy(
+        "tki_by_mutation",
+        {"options": ["dasatinib", "ponatinib"]},
+        [_call("tki_by_mutation", options=["Ponatinib", "dasatinib"])],
+    )
+    assert tki.ok
+
+
+def test_tool_accuracy_reports_mismatches() -> None:
+    renamed = tool_accuracy(
+        "mrd_status", {"mrd_status": "negative"}, [_call("mrd_status", mrd="negative")]
+    )
+    assert not renamed.ok
+    assert "missing key 'mrd_status'" in renamed.mismatches[0] and "mrd" in renamed.mismatches[0]
+    wrong = tool_accuracy(
+        "cns_response",
+        {"cns_response": "remission"},
+        [_call("cns_response", cns_response="cns_remission")],
+    )
+    assert wrong.mismatches == ("cns_response: expected 'remission', got 'cns_remission'",)
+    fewer = tool_accuracy(
+        "tki_by_mutation", {"options": ["a", "b"]}, [_call("tki_by_mutation", options=["a"])]
+    )
+    assert not fewer.ok
+    absent = tool_accuracy(
+        "response", {"response": "CR"}, [_call("cns_status", cns_status="CNS-1")]
+    )
+    assert absent.mismatches == ("tool 'response' not called (called: cns_status)",)
+
+
+def test_tool_accuracy_accepts_any_matching_call_of_that_name() -> None:
+    calls = [_call("response", response="CRi"), _call("response", response="CR")]
+    assert tool_accuracy("response", {"response": "CR"}, calls).ok
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile(list(map(float, range(1, 101))), 95) == pytest.approx(95.05)
+    assert percentile([5.0], 95) == 5.0
+    assert math.isnan(percentile([], 50))
+
+
+def test_mean() -> None:
+    assert mean([True, False, True, True]) == 0.75
+    assert mean([0.5, 1.0]) == 0.75
+    assert mean([]) is None
