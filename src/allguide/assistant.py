@@ -68,12 +68,14 @@ class Assistant:
     @cached_property
     def chain(self) -> AnswerChain:
         from allguide.answer.chain import AnswerChain
+        from allguide.answer.sentences import SENTENCES_VERSION
 
         retriever = self.retriever
         manifest = self.store.manifest()
         cache = None
         if manifest is not None:
-            cache = self.settings.home / "cache" / f"sentences-{manifest.fingerprint}.npy"
+            name = f"sentences-v{SENTENCES_VERSION}-{manifest.fingerprint}.npy"
+            cache = self.settings.home / "cache" / name
         chain = AnswerChain(
             retriever,
             settings=self.settings,
@@ -85,7 +87,9 @@ class Assistant:
             chain.use_llm(*self._llm_parts(chain))
         return chain
 
-    def _llm_parts(self, chain: AnswerChain) -> tuple[LLMBackend, Callable[[str, list[Message]], str]]:
+    def _llm_parts(
+        self, chain: AnswerChain
+    ) -> tuple[LLMBackend, Callable[[str, list[Message]], str]]:
         from allguide.answer.llm import LLMAnswerer, build_chat_model, condense_with_llm
         from allguide.tools import TOOLS
 

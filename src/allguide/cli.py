@@ -69,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--input", required=True, help="JSON object of the tool's inputs")
     p.set_defaults(handler=_tool)
+
+    p = sub.add_parser("serve", help="serve the web UI (default http://127.0.0.1:7860)")
+    p.add_argument("--host", help="address to bind (default ALLGUIDE_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=_port, help="port (default ALLGUIDE_PORT or 7860)")
+    p.set_defaults(handler=_serve)
+
+    p = sub.add_parser("feedback", help="work with the thumbs up/down recorded by the web UI")
+    feedback = p.add_subparsers(required=True, metavar="ACTION")
+    p = feedback.add_parser("export", help="write thumbs-down answers as eval dataset items")
+    p.add_argument("--out", type=Path, required=True, help="JSON Lines file to write")
+    p.set_defaults(handler=_feedback_export)
     return parser
 
 
@@ -127,6 +138,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from allguide.types import Message
 
     history: list[Message] = []
@@ -136,7 +149,7 @@ def _ask(args: argparse.Namespace) -> int:
             raise BadInputError("the history file must hold a JSON list of {role, content}")
         try:
             history = [Message.model_validate(turn) for turn in raw]
-        except ValueError as exc:
+        except ValidationError as exc:
             raise BadInputError(f"bad turn in the history file: {exc.errors()[0]['msg']}") from None
     answer = _assistant().ask(args.question, history)
     if args.json:
@@ -147,8 +160,10 @@ def _ask(args: argparse.Namespace) -> int:
         print("\nRule tools:")
         for call in answer.tool_calls:
             verdict = {k: v for k, v in call.output.items() if k not in _PROVENANCE}
-            print(f"  {call.name}({json.dumps(call.input, ensure_ascii=False)}) → "
-                  f"{json.dumps(verdict, ensure_ascii=False)}")
+            print(
+                f"  {call.name}({json.dumps(call.input, ensure_ascii=False)}) → "
+                f"{json.dumps(verdict, ensure_ascii=False)}"
+            )
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
@@ -170,6 +185,36 @@ def _tool(args: argparse.Namespace) -> int:
     if not isinstance(payload, dict):
         raise BadInputError('--input must be a JSON object, e.g. \'{"mutations": ["T315I"]}\'')
     print(json.dumps(run_tool(args.name, payload), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {value}")
+    return value
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from allguide.assistant import Assistant
+    from allguide.settings import Settings
+    from allguide.ui import serve
+
+    overrides = {key: value for key in ("host", "port") if (value := getattr(args, key))}
+    serve(Assistant(Settings(**overrides)))
+    return 0
+
+
+def _feedback_export(args: argparse.Namespace) -> int:
+    from allguide.feedback import export_feedback, feedback_path
+    from allguide.settings import Settings
+
+    source = feedback_path(Settings().home)
+    count = export_feedback(source, args.out)
+    print(f"exported {count} thumbs-down item(s) from {source} to {args.out}")
     return 0
 
 

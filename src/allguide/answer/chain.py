@@ -125,13 +125,16 @@ class AnswerChain:
             standalone = condense(question, history)
         calls, clarify = self._run_tools(question)
         if clarify:
-            return Answer(answer=clarify, citations=[], tool_calls=calls, refused=False,
-                          latency_ms=0.0)
+            return Answer(
+                answer=clarify, citations=[], tool_calls=calls, refused=False, latency_ms=0.0
+            )
         if self._llm is not None:
             answer = self._llm.answer(question, standalone=standalone, history=history)
             categories = stated_categories(answer.citations, self.chunks)
             if categories and not answer.refused:
-                note = f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
+                note = (
+                    f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
+                )
                 answer = answer.model_copy(update={"answer": f"{answer.answer} {note}"})
             return answer
         hits = self.retriever.search(standalone, _RETRIEVE_K)
@@ -167,19 +170,21 @@ class AnswerChain:
         try:
             outcomes = [_run(request.name, {**known, **probe}) for probe in _probes(unknown)]
         except ToolInputError as exc:
-            output = {"status": "error", "error": exc.message}
-            return ToolCall(name=request.name, input=known, output=output), ""
+            failed: dict[str, Any] = {"status": "error", "error": exc.message}
+            return ToolCall(name=request.name, input=known, output=failed), ""
         verdicts = {_verdict(o) for o in outcomes}
         first = outcomes[0]
         if len(verdicts) == 1 and first.get("status") == "ok":
             output = {**first, "not_stated": unknown} if unknown else first
             return ToolCall(name=request.name, input=known, output=output), ""
         if len(verdicts) == 1 and first.get("status") == "needs_input":
-            return ToolCall(name=request.name, input=known, output=first), str(first.get("question"))
+            return ToolCall(name=request.name, input=known, output=first), str(
+                first.get("question")
+            )
         missing = [k for k in unknown if k in QUESTIONS]
         ask = " ".join(QUESTIONS[k] for k in missing[:2]) or "Please give the missing values."
-        output = {"status": "needs_input", "missing": unknown, "question": ask}
-        return ToolCall(name=request.name, input=known, output=output), ask
+        pending: dict[str, Any] = {"status": "needs_input", "missing": unknown, "question": ask}
+        return ToolCall(name=request.name, input=known, output=pending), ask
 
     # -- retrieval answer ----------------------------------------------------------------------
 
@@ -211,9 +216,16 @@ class AnswerChain:
         parts.append(compose(fresh, book))
         categories = stated_categories(book.citations, self.chunks)
         if categories:
-            parts.append(f"NCCN category of evidence stated in the cited text: {', '.join(categories)}.")
-        return Answer(answer=" ".join(p for p in parts if p), citations=book.citations,
-                      tool_calls=list(calls), refused=False, latency_ms=0.0)
+            parts.append(
+                f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
+            )
+        return Answer(
+            answer=" ".join(p for p in parts if p),
+            citations=book.citations,
+            tool_calls=list(calls),
+            refused=False,
+            latency_ms=0.0,
+        )
 
     def _tool_part(self, call: ToolCall, book: CitationBook) -> str:
         out = call.output
@@ -249,8 +261,15 @@ def _probes(unknown: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _verdict(output: Mapping[str, Any]) -> str:
-    keys = ("status", "cns_status", "response", "cns_response", "mediastinal_response",
-            "mrd_status", "options")
+    keys = (
+        "status",
+        "cns_status",
+        "response",
+        "cns_response",
+        "mediastinal_response",
+        "mrd_status",
+        "options",
+    )
     return repr([output.get(k) for k in keys])
 
 
@@ -267,5 +286,6 @@ def _history(history: Sequence[Message], limit: int) -> list[Message]:
 def _refusal(reason: str, hits: Sequence[Hit]) -> Answer:
     sections = list(dict.fromkeys(h.chunk.section for h in hits[:3]))
     see_also = f" Nearest sections: {'; '.join(sections)}." if sections else ""
-    return Answer(answer=f"{reason}{see_also}", citations=[], tool_calls=[], refused=True,
-                  latency_ms=0.0)
+    return Answer(
+        answer=f"{reason}{see_also}", citations=[], tool_calls=[], refused=True, latency_ms=0.0
+    )

@@ -23,7 +23,9 @@ SLOTS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "ph": re.compile(r"\bPh\s?[+−-](?!like)|\bPh-(?:positive|negative)\b|\bPh-like\b", re.I),
-    "mutation": re.compile(r"\b(?:p\.)?[A-Z]\d{2,4}[A-Z](?:/[A-Z])*\b|\b[A-Z][a-z]{2}\d{2,4}[A-Z][a-z]{2}\b"),
+    "mutation": re.compile(
+        r"\b(?:p\.)?[A-Z]\d{2,4}[A-Z](?:/[A-Z])*\b|\b[A-Z][a-z]{2}\d{2,4}[A-Z][a-z]{2}\b"
+    ),
     "cns_class": re.compile(r"\bCNS-?[123]\b", re.I),
     "response": re.compile(r"\b(?:CRi|CRu|CR|PR|PD|NR|progression|relapse)\b"),
     "assay": re.compile(r"\b(?:flow(?: cytometry)?|RQ-PCR|PCR|NGS)\b", re.I),

@@ -20,7 +20,7 @@ from allguide.retrieval.lexical import clinical_tokens
 from allguide.types import Chunk, Citation, ToolCall
 
 _NEAR_DUPLICATE = 0.9  # cosine between two sentences above which the second adds nothing
-_RELATIVE_FLOOR = 0.22  # drop sentences scoring this far below the best one
+_RELATIVE_FLOOR = 0.35  # drop sentences scoring this far below the best one
 _PER_CHUNK = 2
 _LEXICAL_WEIGHT = 0.35
 _LENGTH_PENALTY = 0.05  # per 250 characters beyond 250: long sentences match more words
@@ -49,8 +49,9 @@ class CitationBook:
             if c.chunk_id == chunk_id and c.quote == quote:
                 return c.n
         n = len(self.citations) + 1
-        self.citations.append(Citation(n=n, chunk_id=chunk_id, section=chunk.section,
-                                       page=chunk.page, quote=quote))
+        self.citations.append(
+            Citation(n=n, chunk_id=chunk_id, section=chunk.section, page=chunk.page, quote=quote)
+        )
         return n
 
     def cite_anywhere(self, quote: str, chunk_ids: Sequence[str]) -> int | None:
@@ -191,8 +192,12 @@ def _tki(out: Mapping[str, object]) -> str:
 
 _VERDICTS = {
     "cns_status": _cns,
-    "response": lambda o: f"response {_RESPONSE_WORDS.get(str(o.get('response')), o.get('response'))}",
-    "cns_response": lambda o: str(_CNS_RESPONSE_WORDS.get(str(o.get("cns_response")), o.get("cns_response"))),
+    "response": lambda o: (
+        f"response {_RESPONSE_WORDS.get(str(o.get('response')), o.get('response'))}"
+    ),
+    "cns_response": lambda o: str(
+        _CNS_RESPONSE_WORDS.get(str(o.get("cns_response")), o.get("cns_response"))
+    ),
     "mediastinal_response": lambda o: f"mediastinal response {o.get('mediastinal_response')}",
     "mrd_status": lambda o: f"MRD {o.get('mrd_status')}",
     "tki_by_mutation": _tki,

@@ -112,8 +112,9 @@ def decide(
             f"allguide covers only acute lymphoblastic leukemia; {disease.group(0)} is outside "
             "the 2015 NCCN ALL guideline.",
         )
-    unknown_drugs = [m.group(0) for m in _DRUG_LIKE.finditer(question)
-                     if m.group(0).lower() not in vocabulary]
+    unknown_drugs = [
+        m.group(0) for m in _DRUG_LIKE.finditer(question) if m.group(0).lower() not in vocabulary
+    ]
     if unknown_drugs:
         return GateDecision(
             True, f"The 2015 NCCN ALL guideline text does not mention {unknown_drugs[0]}."

@@ -16,7 +16,10 @@ from allguide.rules import units
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--")
-_PER_MCL = r"(?:/\s*|\s*per\s*|\s*cells?\s*/\s*|\s*(?:WBCs?|RBCs?)\s*/\s*)(?:mcL|µL|μL|uL|mm3|mm³|microL|cu\s?mm)"
+_PER_MCL = (
+    r"(?:/\s*|\s*per\s*|\s*cells?\s*/\s*|\s*(?:WBCs?|RBCs?)\s*/\s*)"
+    r"(?:mcL|µL|μL|uL|mm3|mm³|microL|cu\s?mm)"
+)
 _E9 = r"\s*(?:[×xX*]\s*10\s*(?:\^\s*9|⁹|9)\s*/\s*L|G/L)"
 _E12 = r"\s*(?:[×xX*]\s*10\s*(?:\^\s*12|¹²|12)\s*/\s*L|T/L)"
 _MILLION = r"\s*(?:million|[×xX*]\s*10\s*(?:\^\s*6|⁶|6))\s*(?:/\s*(?:mcL|µL|μL|uL|mm3|mm³)|cells)?"
@@ -59,7 +62,9 @@ _SITE = re.compile(
     r"(?P<blood>\bblood\b|\bperipheral\b|\bCBC\b|\bserum\b)",
     re.I,
 )
-_LABEL = re.compile(r"\b(?P<label>WBCs?|white(?: blood)? cells?|RBCs?|red(?: blood)? cells?|cells)\b", re.I)
+_LABEL = re.compile(
+    r"\b(?P<label>WBCs?|white(?: blood)? cells?|RBCs?|red(?: blood)? cells?|cells)\b", re.I
+)
 
 
 # A clause ends at ';', at a full stop that is not a decimal point, or at a comma that is not
@@ -155,12 +160,18 @@ def _cns_request(text: str) -> ToolRequest | None:
         "csf_wbc_per_mcl": wbc[-1].value,
         "csf_blasts_present": _csf_blasts(text),
         "traumatic_tap": _flag(
-            text, r"\btraumatic\b|\bbloody\b", r"\batraumatic\b|non-?traumatic|not traumatic|clean (?:LP|tap)"
+            text,
+            r"\btraumatic\b|\bbloody\b",
+            r"\batraumatic\b|non-?traumatic|not traumatic|clean (?:LP|tap)",
         ),
         "peripheral_blasts": (
-            False if _PERIPHERAL_NEG.search(text) else (True if _PERIPHERAL_POS.search(text) else None)
+            False
+            if _PERIPHERAL_NEG.search(text)
+            else (True if _PERIPHERAL_POS.search(text) else None)
         ),
-        "cranial_nerve_palsy": _flag(text, r"cranial nerve|nerve palsy|facial palsy", r"no cranial nerve"),
+        "cranial_nerve_palsy": _flag(
+            text, r"cranial nerve|nerve palsy|facial palsy", r"no cranial nerve"
+        ),
     }
     for label, key in (("rbc", "csf_rbc_per_mcl"),):
         found = [m for m in measures if m.label == label]
@@ -194,6 +205,10 @@ def _count(label: str, text: str) -> float | None:
 def _response_request(text: str) -> ToolRequest | None:
     marrow = _percent(r"marrow[^.;]*?(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts", text)
     if marrow is None:
+        marrow = _percent(
+            r"marrow (?:lympho)?blasts:?\s*(?:of |at |are |is |were )?(\d+(?:\.\d+)?)\s*%", text
+        )
+    if marrow is None:
         marrow = _percent(r"(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts[^.;]*marrow", text)
     anc = _count(r"\b(?:ANC|absolute neutrophils?(?: count)?|neutrophils)", text)
     platelets = _count(r"\b(?:platelets?|plts?)", text)
@@ -207,8 +222,10 @@ def _response_request(text: str) -> ToolRequest | None:
     inputs: dict[str, Any] = {
         "circulating_blasts": _flag(
             text,
-            r"(?<!no )circulating blasts|blasts circulating|(?<!no )peripheral blasts|blasts in (?:the )?blood",
-            r"no (?:circulating|peripheral) blasts|no blasts in (?:the )?blood|no circulating blasts or",
+            r"(?<!no )circulating blasts|blasts circulating|(?<!no )peripheral blasts|"
+            r"blasts in (?:the )?blood",
+            r"no (?:circulating|peripheral) blasts|no blasts in (?:the )?blood|"
+            r"no circulating blasts or",
         ),
         "extramedullary_disease": _flag(
             text,
@@ -216,33 +233,51 @@ def _response_request(text: str) -> ToolRequest | None:
             r"no (?:circulating blasts or )?extramedullary",
         ),
         "marrow_blasts_pct": marrow,
-        "trilineage_hematopoiesis": _flag(
-            text, r"trilineage", r"(?:no|without|absent) trilineage"
-        ),
+        "trilineage_hematopoiesis": _flag(text, r"trilineage", r"(?:no|without|absent) trilineage"),
         "anc_per_mcl": anc,
         "platelets_per_mcl": platelets,
         "end_of_induction": bool(
-            re.search(r"end[- ]of[- ]induction|after induction|post-?induction|day (?:28|29|33)", text, re.I)
+            re.search(
+                r"end[- ]of[- ]induction|after induction|post-?induction|day (?:28|29|33)",
+                text,
+                re.I,
+            )
         ),
         "prior_cr": bool(
-            re.search(r"\bin CR\d?\b|\bCR1\b|in (?:complete )?remission|previously in CR|after (?:a |achieving )?CR", text, re.I)
-        ) and not re.search(r"not previously in (?:remission|CR)", text, re.I),
+            re.search(
+                r"\bin CR\d?\b|\bCR1\b|in (?:complete )?remission|previously in CR|"
+                r"after (?:a |achieving )?CR",
+                text,
+                re.I,
+            )
+        )
+        and not re.search(r"not previously in (?:remission|CR)", text, re.I),
     }
     if increase is not None:
         inputs["blast_increase_pct"] = round(increase, 4)
     return _request("response", inputs)
 
 
-_CNS_AT_DX = re.compile(r"\b(CNS-?[123])\b[^.;]*?\bat diagnosis|\bat diagnosis[^.;]*?\b(CNS-?[123])\b", re.I)
+_CNS_AT_DX = re.compile(
+    r"\b(CNS-?[123])\b[^.;]*?\bat diagnosis|\bat diagnosis[^.;]*?\b(CNS-?[123])\b", re.I
+)
 _CNS_NOW = re.compile(r"\b(?:now|currently|current)\b[^.;]*?\b(CNS-?[123])\b", re.I)
 
 
 def _cns_response_request(text: str) -> ToolRequest | None:
     at_dx = _CNS_AT_DX.search(text)
-    if not at_dx or not re.search(r"\bnow\b|current|after|CSF|cytospin|palsy|relapse|remission", text[at_dx.end():] + text[: at_dx.start()], re.I):
+    if not at_dx or not re.search(
+        r"\bnow\b|current|after|CSF|cytospin|palsy|relapse|remission",
+        text[at_dx.end() :] + text[: at_dx.start()],
+        re.I,
+    ):
         return None
     diagnosis = _cns_label(at_dx.group(1) or at_dx.group(2))
-    signs = bool(re.search(r"facial nerve palsy|nerve palsy|hypothalamic|brain/eye|eye involvement", text, re.I))
+    signs = bool(
+        re.search(
+            r"facial nerve palsy|nerve palsy|hypothalamic|brain/eye|eye involvement", text, re.I
+        )
+    )
     inputs: dict[str, Any] = {"cns_status_at_diagnosis": diagnosis, "new_clinical_signs": signs}
     now = _CNS_NOW.search(text)
     if now:

@@ -25,6 +25,10 @@ _NOT_CONTENT = re.compile(
 )
 
 
+# Part of the embeddings cache file name: bump when splitting or the embedded text changes.
+SENTENCES_VERSION = 1
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a chunk: `text == chunk.text[start:end]`."""

