@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import REPO
 from pydantic import BaseModel
 
 from allguide.cli import _parser
 from allguide.settings import Settings
+from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -100,7 +100,9 @@ def _assistant() -> Any:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    report = _assistant().ingest(rebuild=args.rebuild, show_progress=True)
+    assistant = _assistant()
+    report = assistant.ingest(rebuild=args.rebuild, show_progress=True)
+    assistant.chain  # noqa: B018 - embeds and caches the answer sentences now, not on first ask
     state = "built" if report.rebuilt else "up to date"
     print(
         f"index {state}: {report.documents} document(s), {report.chunks} chunks, "
@@ -199,12 +201,9 @@ def _port(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from allguide.assistant import Assistant
-    from allguide.settings import Settings
     from allguide.ui import serve
 
-    overrides = {key: value for key in ("host", "port") if (value := getattr(args, key))}
-    serve(Assistant(Settings(**overrides)))
+    serve(_assistant(), host=args.host, port=args.port)
     return 0
 
 

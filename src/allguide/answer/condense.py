@@ -50,12 +50,20 @@ _FOLLOWUP_STOP = frozenset(
 )
 
 
+_DEFINITE = re.compile(
+    r"\b(?:the|that|this)(?:\s+\w+){0,3}?\s+(?:study|trial|drug|agent|regimen|construct|test)\b",
+    re.I,
+)
+
+
 def is_followup(question: str) -> bool:
-    """Short, leaning on the context: a leading 'and/what about' or a pronoun with few words."""
+    """Leaning on the context: a leading 'and/what about', a pronoun or 'the study' with few
+    words, or next to no words of its own. A short self-contained question is not one."""
     words = [w for w in _CONTENT.findall(question) if w.lower() not in _FOLLOWUP_STOP]
     if _LEADING.match(question.strip()):
         return True
-    return len(words) <= 3 or (bool(_PRONOUN.search(question)) and len(words) <= 6)
+    leaning = bool(_PRONOUN.search(question) or _DEFINITE.search(question))
+    return len(words) <= 1 or (leaning and len(words) <= 6)
 
 
 def condense(question: str, history: Sequence[Message]) -> str:

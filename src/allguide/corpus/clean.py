@@ -107,7 +107,9 @@ def _clean_nccn(
     return [
         *_sectioned_prose(_rejoin_flow(front_paras, tally), default="Discussion › Overview"),
         *_algorithm_blocks(algo, vocab, tally),
-        *_sectioned_prose(_rejoin_flow(disc_paras, tally), default="Discussion › Overview"),
+        *_sectioned_prose(
+            _mended(_rejoin_flow(disc_paras, tally), tally), default="Discussion › Overview"
+        ),
     ]
 
 
@@ -134,6 +136,14 @@ def _prose_paras(
             text = strip_citations(apply_repairs(text, DISCUSSION_REPAIRS, tally), tally)
         out.append(_Para(text, number, footnote, page_start=not out))
     return out
+
+
+def _mended(paras: list[_Para], tally: Tally) -> list[_Para]:
+    """Superscript repairs again on rejoined paragraphs: "1 × 107" + "MNCs" met only now."""
+    for para in paras:
+        if para.heading is None:
+            para.text = apply_repairs(para.text, DISCUSSION_REPAIRS, tally)
+    return paras
 
 
 def _strip_leading_marker(text: str, tally: Tally) -> tuple[str, bool]:

@@ -1,0 +1,146 @@
+"""Load figure of the web UI: concurrent `gradio_client` sessions against one `allguide serve`.
+
+`ui_load(home)` starts the server as a subprocess on a free loopback port (as `make run` does),
+runs `sessions` clients in parallel, each asking `questions` questions in one conversation
+(so follow-ups carry history), and reports latency percentiles and errors.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any
+
+# A conversation whose follow-ups ("And CNS-2?", "And in adults?") need the history.
+LOAD_QUESTIONS = (
+    "What defines CNS-3?",
+    "And CNS-2?",
+    "Which TKI is recommended for a T315I mutation?",
+    "What is the threshold for MRD negativity?",
+    "And in adults?",
+)
+_SERVER_KEYS = frozenset({"ALLGUIDE_HOME", "ALLGUIDE_HOST", "ALLGUIDE_PORT", "ALLGUIDE_AUTH"})
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def ui_load(assistant_home: str | Path, sessions: int = 20, questions: int = 5) -> dict[str, Any]:
+    """Serve the index in `assistant_home`, load it with `sessions` × `questions` asks."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(Path(assistant_home), free_port(), log=Path(tmp) / "serve.log") as url,
+    ):
+        return run_load(url, sessions=sessions, questions=questions)
+
+
+def free_port() -> int:
+    """An unused loopback TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    home: Path, port: int, *, log: Path, timeout_s: float = 180.0, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`allguide serve` on 127.0.0.1:`port` with `ALLGUIDE_HOME=home`; yields its URL."""
+    # Other ALLGUIDE_* settings (backend, concurrency) pass through; the address and
+    # password are this server's own.
+    environ = {k: v for k, v in os.environ.items() if k not in _SERVER_KEYS}
+    environ.update(env or {})
+    environ.update(ALLGUIDE_HOME=str(home), ALLGUIDE_HOST="127.0.0.1", ALLGUIDE_PORT=str(port))
+    url = f"http://127.0.0.1:{port}/"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "allguide.cli", "serve"],
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(url, proc, log, timeout_s)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"allguide serve exited with {proc.returncode}:\n{tail}")
+        try:
+            with _NO_PROXY.open(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"allguide serve did not answer at {url} within {timeout_s:.0f} s")
+
+
+def run_load(url: str, *, sessions: int = 20, questions: int = 5) -> dict[str, Any]:
+    """`sessions` concurrent clients, each one conversation of `questions` asks."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        results = list(pool.map(lambda _: _session(url, questions), range(sessions)))
+    latencies = sorted(ms for session_ms, _ in results for ms in session_ms)
+    errors = [error for _, session_errors in results for error in session_errors]
+    return {
+        "sessions": sessions,
+        "questions_per_session": questions,
+        "answers": len(latencies) - len(errors),
+        "errors": len(errors),
+        "error_examples": errors[:3],
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "max_ms": round(latencies[-1], 1) if latencies else 0.0,
+        "wall_s": round(time.perf_counter() - started, 2),
+    }
+
+
+def _session(url: str, questions: int) -> tuple[list[float], list[str]]:
+    """One client, one conversation; an ask counts as an error unless it cites passages."""
+    from gradio_client import Client
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    try:
+        for question in islice(cycle(LOAD_QUESTIONS), questions):
+            start = time.perf_counter()
+            try:
+                raw = client.predict(question, api_name="/ask")[-1]
+            except Exception as exc:  # any failure is a data point, not a crash
+                raw = {"error": f"{type(exc).__name__}: {exc}"}
+            latencies.append((time.perf_counter() - start) * 1000)
+            if not (isinstance(raw, dict) and raw.get("citations")):
+                errors.append(f"{question!r}: {str(raw)[:200]}")
+    finally:
+        client.close()
+    return latencies, errors
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an ascending list (0.0 when empty)."""
+    if not ordered:
+        return 0.0
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
