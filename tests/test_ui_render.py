@@ -14,10 +14,9 @@ from allguide.corpus.pipeline import default_build
 from allguide.errors import ToolInputError
 from allguide.tools import RULES, run_tool
 from allguide.types import Answer, Chunk, Citation, ToolCall
+from allguide.ui_forms import form_fields, form_payload
 from allguide.ui_render import (
     answer_kind,
-    form_fields,
-    form_payload,
     highlight,
     render_answer,
     render_sources,

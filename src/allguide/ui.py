@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from allguide import ui_forms as forms
 from allguide import ui_render as render
+from allguide import ui_style as style
 from allguide.errors import AllguideError, BadInputError, ToolInputError
 from allguide.feedback import Vote, append_feedback, feedback_path, new_record
 from allguide.tools import RULES, run_tool
@@ -230,10 +232,10 @@ def _calculators_tab(chunks: Mapping[str, Chunk]) -> None:
     with gr.Tabs():
         for name, (_, model) in RULES.items():
             with gr.Tab(render.TOOL_LABELS.get(name, name), elem_id=f"calc-{name}"):
-                _calculator(name, render.form_fields(model), chunks)
+                _calculator(name, forms.form_fields(model), chunks)
 
 
-def _calculator(name: str, fields: list[render.FormField], chunks: Mapping[str, Chunk]) -> None:
+def _calculator(name: str, fields: list[forms.FormField], chunks: Mapping[str, Chunk]) -> None:
     inputs: list[Any] = []
     notes: list[Any] = []
     with gr.Row(equal_height=False):
@@ -254,7 +256,7 @@ def _calculator(name: str, fields: list[render.FormField], chunks: Mapping[str, 
     def calculate(*values: Any) -> list[Any]:
         field_notes = [""] * (len(fields) + 1)  # one per field, then the form's own
         try:
-            output = run_tool(name, render.form_payload(fields, values))
+            output = run_tool(name, forms.form_payload(fields, values))
         except BadInputError as exc:
             field = exc.field if isinstance(exc, ToolInputError) else None
             where = next((i for i, f in enumerate(fields) if f.name == field), len(fields))
@@ -273,7 +275,7 @@ def _note(html: str) -> Any:
     return gr.HTML(value=html, visible=bool(html))
 
 
-def _input(tool: str, field: render.FormField) -> Any:
+def _input(tool: str, field: forms.FormField) -> Any:
     """The Gradio input for one form field."""
     common: dict[str, Any] = {
         "label": field.label,
@@ -323,7 +325,7 @@ def serve(
         footer_links=["api", "settings"],
         ssr_mode=False,
         theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
-        css=render.CSS,
-        js=render.JS,
+        css=style.CSS,
+        js=style.JS,
     )
     return app
