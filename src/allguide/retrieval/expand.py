@@ -54,6 +54,16 @@ ABBREVIATIONS: Mapping[str, str] = {
     r"\bSPD\b": "sum of the product of the greatest perpendicular diameters SPD",
     r"(?i:\bIKZF1\b|\bikaros\b)": "IKZF1 Ikaros",
     r"(?i:\bCNS[- ]?([123])\b)": "CNS-\\1 CNS status",
+    # Ages map onto the guideline's populations: AYA are 15–39, adults ≥40, older ≥65.
+    r"(?i:\b(?:1[5-9]|[23]\d)[- ]?(?:years?|yrs?|y)[- ]?old\b|\bage[ds]? (?:1[5-9]|[23]\d)\b)": (
+        "AYA adolescent and young adult aged 15-39"
+    ),
+    r"(?i:\b(?:[4-6]\d)[- ]?(?:years?|yrs?|y)[- ]?old\b|\b(?:over|above|older than) [4-6]\d\b|"
+    r"\b[4-6]0\+|\bage[ds]? [4-6]\d\b)": "adult aged ≥40",
+    r"(?i:\b(?:6[5-9]|[7-9]\d)[- ]?(?:years?|yrs?|y)[- ]?old\b|\b(?:65|[7-9]\d) or older\b|"
+    r"\bover (?:65|[7-9]\d)\b|\bfrail\b|\belderly\b|\bcomorbidit\w*)": (
+        "Patients ≥65 years of age or with substantial comorbidities"
+    ),
 }
 
 _COMPILED = [(re.compile(p), words) for p, words in ABBREVIATIONS.items()]
