@@ -34,6 +34,7 @@ def test_ingest_builds_once_then_reuses_the_index(mini: Settings) -> None:
     assert not again.rebuilt and again.fingerprint == first.fingerprint
     manifest = json.loads((mini.index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["fingerprint"] == first.fingerprint and manifest["chunks"] == first.chunks
+    assert manifest["sentences"] >= 3
     lines = (mini.index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["source"] for x in lines] == ["mini.txt"] * first.chunks
 
@@ -61,13 +62,14 @@ def test_a_failed_build_leaves_the_previous_index_untouched(mini: Settings) -> N
     manifest = assistant.store.manifest()
     assert manifest is not None
     chunks = assistant.store.load_chunks()
+    sentences, _ = assistant.store.load_sentences()
     with pytest.raises(RuntimeError, match="disk full"):
-        assistant.store.replace(chunks, broken, manifest)
+        assistant.store.replace(chunks, sentences, broken, manifest)
     fresh = Assistant(mini)
     assert fresh.store.manifest() == manifest
     assert fresh.retrieve("testicular radiation", 1)[0].chunk_id == before
-    names = [c.name for c in fresh.store.client.list_collections()]
-    assert names == [mini.collection]
+    names = sorted(c.name for c in fresh.store.client.list_collections())
+    assert names == [mini.collection, f"{mini.collection}_sentences"]
     assert not fresh.ingest().rebuilt and report.fingerprint == fresh.ingest().fingerprint
 
 

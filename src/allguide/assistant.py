@@ -68,20 +68,14 @@ class Assistant:
     @cached_property
     def chain(self) -> AnswerChain:
         from allguide.answer.chain import AnswerChain
-        from allguide.answer.sentences import SENTENCES_VERSION
+        from allguide.answer.sentences import SentenceIndex
 
         retriever = self.retriever
-        manifest = self.store.manifest()
-        cache = None
-        if manifest is not None:
-            name = f"sentences-v{SENTENCES_VERSION}-{manifest.fingerprint}.npy"
-            cache = self.settings.home / "cache" / name
         chain = AnswerChain(
             retriever,
             settings=self.settings,
             embed_query=self.embedder.embed_query,
-            embed_documents=self.embedder.embed_documents,
-            cache=cache,
+            sentences=SentenceIndex(*self.store.load_sentences()),
         )
         if self.settings.llm != "extractive":
             chain.use_llm(*self._llm_parts(chain))

@@ -100,9 +100,7 @@ def _assistant() -> Any:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    assistant = _assistant()
-    report = assistant.ingest(rebuild=args.rebuild, show_progress=True)
-    assistant.chain  # noqa: B018 - embeds and caches the answer sentences now, not on first ask
+    report = _assistant().ingest(rebuild=args.rebuild, show_progress=True)
     state = "built" if report.rebuilt else "up to date"
     print(
         f"index {state}: {report.documents} document(s), {report.chunks} chunks, "

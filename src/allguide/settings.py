@@ -20,15 +20,24 @@ def _default_corpus_dir() -> Path:
 
 
 class RetrievalSettings(BaseModel):
-    """How passages are found: dense (Chroma) and BM25 lists fused by reciprocal rank."""
+    """How passages are found: chunk-dense and sentence-dense (Chroma) and BM25 lists, fused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     k: int = Field(5, ge=1, le=50, description="Passages returned by default.")
     candidates: int = Field(30, ge=5, le=200, description="Depth of each list before fusion.")
+    fusion: Literal["minmax", "rrf"] = Field(
+        "minmax", description="How the lists are fused: min-max score sum or reciprocal rank."
+    )
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense list in RRF.")
-    bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 list in RRF.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the chunk-dense list.")
+    bm25_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 list.")
+    sentence_weight: float = Field(
+        1.0, ge=0, le=10, description="Weight of the sentence-dense list (best sentence per chunk)."
+    )
+    sentence_candidates: int = Field(
+        60, ge=5, le=1000, description="Sentences fetched for the sentence-dense list."
+    )
 
 
 class ChunkingSettings(BaseModel):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -86,15 +85,13 @@ class AnswerChain:
         *,
         settings: Settings,
         embed_query: Callable[[str], list[float]],
-        embed_documents: Callable[[list[str]], list[list[float]]],
-        cache: Path | None,
+        sentences: SentenceIndex,
     ) -> None:
         self.retriever = retriever
         self.settings = settings
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
         self._embed_query = embed_query
-        self._sentences = SentenceIndex(retriever.chunks)
-        self._sentences.embed(embed_documents, cache)
+        self._sentences = sentences
         self._idf = idf_weights(retriever.chunks)
         self._vocabulary = {t for c in retriever.chunks for t in clinical_tokens(c.text)} | {
             w for c in retriever.chunks for w in gate.content_words(c.text)

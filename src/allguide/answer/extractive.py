@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allguide.answer.sentences import Sentence, SentenceIndex
+from allguide.answer.sentences import SentenceIndex
+from allguide.corpus.sentences import Sentence
 from allguide.retrieval.lexical import clinical_tokens
 from allguide.types import Chunk, Citation, ToolCall
 

@@ -16,7 +16,7 @@ from allguide.types import Chunk
 
 # Bump when the index layout (metadata, ids) changes; cleaning and chunking changes are caught
 # by the fingerprint's hash of the chunks themselves.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from allguide.corpus.pipeline import CorpusBuild, build_chunks, fingerprint
+from allguide.corpus.sentences import chunk_sentences
 from allguide.errors import IndexStateError
 from allguide.index.embed import Embedder
 from allguide.index.store import ChunkStore, Manifest
@@ -57,11 +58,18 @@ def ensure_index(
             f"the index on the Chroma server at {store.url} was built from another corpus, "
             "settings or model; rebuild it with `allguide ingest --rebuild`"
         )
-    manifest = Manifest(fp, embedder.name, len(build.chunks), time.time(), build.repairs)
-    bar = _progress(len(build.chunks)) if show_progress else None
+    sentences = chunk_sentences(build.chunks)
+    manifest = Manifest(
+        fp, embedder.name, len(build.chunks), len(sentences), time.time(), build.repairs
+    )
+    bar = _progress(len(build.chunks) + len(sentences)) if show_progress else None
     try:
         store.replace(
-            build.chunks, embedder.embed_documents, manifest, progress=bar.update if bar else None
+            build.chunks,
+            sentences,
+            embedder.embed_documents,
+            manifest,
+            progress=bar.update if bar else None,
         )
     finally:
         if bar:
@@ -74,4 +82,4 @@ def ensure_index(
 def _progress(total: int):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="embedding chunks", unit="chunk", file=sys.stderr)
+    return tqdm(total=total, desc="embedding chunks and sentences", unit="text", file=sys.stderr)

@@ -1,8 +1,10 @@
-"""The Chroma collection of chunk embeddings, embedded on disk or on a Chroma server.
+"""The Chroma collections of chunk and sentence embeddings, embedded on disk or on a server.
 
-Embedded mode keeps `manifest.json` and `chunks.jsonl` (readable artifacts) beside the Chroma
-directory under `$ALLGUIDE_HOME/index`. A build goes into a temporary collection that replaces
-the live one only when complete, so a failed build leaves the previous index untouched.
+Two collections: `NAME` (chunks; its metadata is the manifest) and `NAME_sentences` (the
+quotable sentences, for sentence-level retrieval and quoting). Embedded mode keeps
+`manifest.json` and `chunks.jsonl` (readable artifacts) beside the Chroma directory under
+`$ALLGUIDE_HOME/index`. A build goes into temporary collections that replace the live ones
+only when both are complete, so a failed build leaves the previous index untouched.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import numpy as np
+
+from allguide.corpus.sentences import Sentence
 from allguide.errors import IndexStateError, StoreUnavailableError
 from allguide.types import Chunk
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 _BUILD_SUFFIX = "__building"
+_SENTENCES_SUFFIX = "_sentences"
 _BATCH = 256
 
 
@@ -34,6 +40,7 @@ class Manifest:
     fingerprint: str
     model: str
     chunks: int
+    sentences: int
     built_at: float
     repairs: dict[str, int]
 
@@ -42,6 +49,7 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "model": self.model,
             "chunks": self.chunks,
+            "sentences": self.sentences,
             "built_at": self.built_at,
             "repairs": self.repairs,
         }
@@ -56,7 +64,9 @@ class ChunkStore:
         self.url = chroma_url
         self._client: ClientAPI | None = None
         self._collection: Collection | None = None
+        self._sentences: Collection | None = None
         self._size: int | None = None
+        self._sentence_count: int | None = None
 
     @property
     def client(self) -> ClientAPI:
@@ -112,12 +122,16 @@ class ChunkStore:
         meta = collection.metadata or {}
         if "fingerprint" not in meta:
             return None
+        sentences = self._live_sentences()
+        if sentences is None or sentences.count() != _int(meta.get("sentences")):
+            return None  # a build interrupted between the two swaps: rebuild
         repairs = json.loads(str(meta.get("repairs", "{}")))
         return Manifest(
             fingerprint=str(meta["fingerprint"]),
             model=str(meta.get("model", "")),
-            chunks=int(meta.get("chunks", 0)),
-            built_at=float(meta.get("built_at", 0.0)),
+            chunks=_int(meta.get("chunks")),
+            sentences=_int(meta.get("sentences")),
+            built_at=float(str(meta.get("built_at", 0.0))),
             repairs=repairs,
         )
 
@@ -147,15 +161,65 @@ class ChunkStore:
         distances = (res["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
+    def load_sentences(self) -> tuple[list[Sentence], np.ndarray]:
+        """Every sentence of the live index, in corpus order, with its embedding."""
+        collection = self._live_sentences()
+        if collection is None:
+            raise IndexStateError("the index is missing; build it with `allguide ingest`")
+        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        rows = sorted(
+            zip(
+                got["documents"] or [],
+                got["metadatas"] or [],
+                list(got["embeddings"] if got["embeddings"] is not None else []),
+                strict=True,
+            ),
+            key=lambda row: _int((row[1] or {}).get("order")),
+        )
+        sentences = [
+            Sentence(str(m["chunk_id"]), _int(m["start"]), _int(m["end"]), text or "", k)
+            for k, (text, m, _) in enumerate(rows)
+        ]
+        vectors = np.asarray([row[2] for row in rows], dtype=np.float32).reshape(len(rows), -1)
+        return sentences, vectors
+
+    def query_sentences(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the sentences nearest the query, best first."""
+        collection = self._live_sentences()
+        if collection is None:
+            raise IndexStateError("the index is missing; build it with `allguide ingest`")
+        if self._sentence_count is None:
+            self._sentence_count = collection.count()
+        if not self._sentence_count:
+            return []
+        try:
+            res = collection.query(
+                query_embeddings=[embedding],  # type: ignore[arg-type]
+                n_results=max(1, min(n, self._sentence_count)),
+                include=["distances", "metadatas"],
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma query failed: {exc}") from exc
+        metas = (res["metadatas"] or [[]])[0]
+        distances = (res["distances"] or [[]])[0]
+        return [(str(m["chunk_id"]), 1.0 - float(d)) for m, d in zip(metas, distances, strict=True)]
+
     def _live(self) -> Collection | None:
-        if self._collection is not None:
-            return self._collection
+        if self._collection is None:
+            self._collection = self._get(self.name)
+        return self._collection
+
+    def _live_sentences(self) -> Collection | None:
+        if self._sentences is None:
+            self._sentences = self._get(self.name + _SENTENCES_SUFFIX)
+        return self._sentences
+
+    def _get(self, name: str) -> Collection | None:
         client = self.client  # connection errors propagate as domain errors
         try:
-            self._collection = client.get_collection(self.name)
+            return client.get_collection(name)
         except Exception:
             return None
-        return self._collection
 
     def _require_live(self) -> Collection:
         collection = self._live()
@@ -168,46 +232,70 @@ class ChunkStore:
     def replace(
         self,
         chunks: list[Chunk],
+        sentences: list[Sentence],
         embed: Callable[[list[str]], list[list[float]]],
         manifest: Manifest,
         *,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Build a new collection from `chunks`, then swap it in for the live one."""
-        temp_name = self.name + _BUILD_SUFFIX
-        with contextlib.suppress(Exception):
-            self.client.delete_collection(temp_name)
+        """Build new chunk and sentence collections, then swap them in for the live ones."""
+        names = (self.name, self.name + _SENTENCES_SUFFIX)
+        temps = [name + _BUILD_SUFFIX for name in names]
+        for temp_name in temps:
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(temp_name)
         meta: dict[str, str | int | float] = {
             "fingerprint": manifest.fingerprint,
             "model": manifest.model,
             "chunks": manifest.chunks,
+            "sentences": manifest.sentences,
             "built_at": manifest.built_at,
             "repairs": json.dumps(manifest.repairs, sort_keys=True),
         }
-        temp = self.client.create_collection(
-            temp_name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
-        )
         try:
-            for start in range(0, len(chunks), _BATCH):
-                batch = chunks[start : start + _BATCH]
-                temp.add(
-                    ids=[c.chunk_id for c in batch],
-                    documents=[c.text for c in batch],
-                    embeddings=embed([embedding_text(c) for c in batch]),  # type: ignore[arg-type]
-                    metadatas=[_meta(c, start + k) for k, c in enumerate(batch)],
-                )
-                if progress:
-                    progress(len(batch))
+            chunk_temp = self._create(temps[0], meta)
+            _add(
+                chunk_temp,
+                ids=[c.chunk_id for c in chunks],
+                documents=[c.text for c in chunks],
+                embed_texts=[embedding_text(c) for c in chunks],
+                metadatas=[_meta(c, k) for k, c in enumerate(chunks)],
+                embed=embed,
+                progress=progress,
+            )
+            sentence_temp = self._create(temps[1], {"fingerprint": manifest.fingerprint})
+            _add(
+                sentence_temp,
+                ids=[s.sentence_id for s in sentences],
+                documents=[s.text for s in sentences],
+                embed_texts=[s.text for s in sentences],
+                metadatas=[
+                    {"chunk_id": s.chunk_id, "start": s.start, "end": s.end, "order": s.row}
+                    for s in sentences
+                ],
+                embed=embed,
+                progress=progress,
+            )
         except BaseException:
-            with contextlib.suppress(Exception):
-                self.client.delete_collection(temp_name)
+            for temp_name in temps:
+                with contextlib.suppress(Exception):
+                    self.client.delete_collection(temp_name)
             raise
-        with contextlib.suppress(Exception):
-            self.client.delete_collection(self.name)
-        temp.modify(name=self.name)
-        self._collection, self._size = None, None
+        # Sentences first: until the chunk collection (holding the manifest) is swapped, a
+        # reader that sees new sentences with old chunks finds the counts differ and rebuilds.
+        for name, temp in ((names[1], sentence_temp), (names[0], chunk_temp)):
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(name)
+            temp.modify(name=name)
+        self._collection = self._sentences = None
+        self._size = self._sentence_count = None
         if self.url is None:
             self._write_artifacts(chunks, manifest)
+
+    def _create(self, name: str, meta: dict[str, str | int | float]) -> Collection:
+        return self.client.create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
+        )
 
     def _write_artifacts(self, chunks: list[Chunk], manifest: Manifest) -> None:
         _atomic_write(
@@ -218,6 +306,28 @@ class ChunkStore:
             self.index_dir / "manifest.json",
             json.dumps(manifest.to_json(), indent=2, sort_keys=True) + "\n",
         )
+
+
+def _add(
+    collection: Collection,
+    *,
+    ids: list[str],
+    documents: list[str],
+    embed_texts: list[str],
+    metadatas: list[dict[str, Any]],
+    embed: Callable[[list[str]], list[list[float]]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    for start in range(0, len(ids), _BATCH):
+        stop = start + _BATCH
+        collection.add(
+            ids=ids[start:stop],
+            documents=documents[start:stop],
+            embeddings=embed(embed_texts[start:stop]),  # type: ignore[arg-type]
+            metadatas=metadatas[start:stop],  # type: ignore[arg-type]
+        )
+        if progress:
+            progress(len(ids[start:stop]))
 
 
 def embedding_text(chunk: Chunk) -> str:

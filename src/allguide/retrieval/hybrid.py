@@ -1,4 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidate lists fused by reciprocal rank."""
+"""Hybrid retrieval: three candidate lists over the same chunks, fused.
+
+1. chunk-dense: the chunk embeddings in Chroma, queried with the expanded question;
+2. BM25 over chunk title + text, with the expanded question;
+3. sentence-dense: the sentence embeddings in Chroma, queried with the question as asked; a
+   chunk scores its best sentence. This finds one item of a long list (an ALL-D regimen, an
+   ALL-B toxicity rule) whose chunk embedding is diluted by the rest of the list.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +65,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._settings = settings
         self._expand = expander
-        self._fuse = fuser("rrf", k=settings.rrf_k)
+        self._fuse = fuser(settings.fusion, k=settings.rrf_k)
         self._bm25 = BM25Index([f"{c.title}. {c.text}" for c in chunks], tokenizer=tokenizer)
 
     def search(self, query: str, k: int, *, mode: Mode = "hybrid") -> list[Hit]:
@@ -69,25 +76,43 @@ class HybridRetriever:
         depth = max(k, self._settings.candidates)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
+        sentences: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
             vector = self._embedder.embed_query(expanded)
             dense = [(i, s) for i, s in self._store.query(vector, depth) if i in self._by_id]
         if mode in ("hybrid", "bm25"):
             lexical = [(self.chunks[i].chunk_id, s) for i, s in self._bm25.top(expanded, depth)]
-        similarity = dict(dense)
-        bm25 = dict(lexical)
+        if mode == "hybrid" and self._settings.sentence_weight > 0:
+            sentences = self._best_sentences(query)
         if mode == "dense":
             ranked = dense
         elif mode == "bm25":
             ranked = lexical
         else:
             ranked = self._fuse(
-                [[i for i, _ in dense], [i for i, _ in lexical]],
-                [self._settings.dense_weight, self._settings.bm25_weight],
+                [dense, lexical, sentences],
+                [
+                    self._settings.dense_weight,
+                    self._settings.bm25_weight,
+                    self._settings.sentence_weight,
+                ],
             )
+        similarity = dict(dense)
+        bm25 = dict(lexical)
         return [
             Hit(self._by_id[i], score, similarity.get(i), bm25.get(i)) for i, score in ranked[:k]
         ]
+
+    def _best_sentences(self, query: str) -> list[tuple[str, float]]:
+        """(chunk id, similarity of its best sentence) from the nearest sentences."""
+        vector = self._embedder.embed_query(query)
+        best: dict[str, float] = {}
+        for chunk_id, score in self._store.query_sentences(
+            vector, self._settings.sentence_candidates
+        ):
+            if chunk_id in self._by_id and chunk_id not in best:
+                best[chunk_id] = score
+        return list(best.items())
 
     def similarity(self, query: str) -> float:
         """Cosine similarity of the query to its nearest chunk (how well the corpus covers it)."""
