@@ -42,8 +42,9 @@ def test_minmax_fusion_rescales_each_list() -> None:
     fused = dict(minmax_fusion([[("a", 10.0), ("b", 5.0), ("c", 0.0)], [("c", 0.9), ("d", 0.1)]]))
     assert fused == pytest.approx({"a": 1.0, "b": 0.5, "c": 1.0, "d": 0.0})
     # a list that is sure of one passage carries it past items seen weakly by both
-    ranked = minmax_fusion([[("x", 1.0), ("y", 0.5), ("z", 0.0)], [("z", 30.0), ("y", 1.0), ("x", 0.0)]],
-                           [1.0, 2.0])
+    ranked = minmax_fusion(
+        [[("x", 1.0), ("y", 0.5), ("z", 0.0)], [("z", 30.0), ("y", 1.0), ("x", 0.0)]], [1.0, 2.0]
+    )
     assert [item for item, _ in ranked] == ["z", "x", "y"]
     assert minmax_fusion([[], [("a", 2.0)]]) == [("a", 1.0)]
     assert fuser("minmax") is minmax_fusion

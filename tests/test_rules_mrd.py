@@ -28,7 +28,12 @@ SENSITIVE = {"assay_sensitivity_pct": 0.001}
 )
 def test_mrd(inp: dict[str, float], expected: str, note: str | None) -> None:
     out = mrd_status(**inp)
-    assert (out.status, out.mrd_status, out.rule, out.source) == ("ok", expected, SENSITIVITY, "ALL-F")
+    assert (out.status, out.mrd_status, out.rule, out.source) == (
+        "ok",
+        expected,
+        SENSITIVITY,
+        "ALL-F",
+    )
     if note is not None:
         assert any(note in text for text in out.notes), out.notes
 
@@ -46,7 +51,11 @@ def test_positivity_is_not_sub_classified() -> None:
 
 def test_below_threshold_without_assay_sensitivity_asks_for_it() -> None:
     out = mrd_status(mrd_pct=0.005)
-    assert (out.status, out.mrd_status, out.missing) == ("needs_input", None, ["assay_sensitivity_pct"])
+    assert (out.status, out.mrd_status, out.missing) == (
+        "needs_input",
+        None,
+        ["assay_sensitivity_pct"],
+    )
     assert "sensitivity" in (out.question or "")
 
 

@@ -241,4 +241,3 @@ def mean(flags: Iterable[bool | float]) -> float | None:
     """Mean of booleans or numbers; None for none."""
     values = [float(f) for f in flags]
     return sum(values) / len(values) if values else None
-

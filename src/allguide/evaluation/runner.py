@@ -9,7 +9,6 @@ from `Assistant.ask` with the item's history; out-of-scope items count for refus
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[3] / "evals" / "qa.jsonl"
 DEPTH = max(m.HIT_DEPTHS)  # passages retrieved per query: enough for hit@10 and MRR@10
+WARM_UP = "What is acute lymphoblastic leukemia?"  # loads the model and caches; not timed
 T = TypeVar("T")
 
 
@@ -69,10 +69,9 @@ def _scores(ranks: Sequence[int | None], recalls: Sequence[float]) -> dict[str, 
 
 def run_retrieval(
     assistant: Assistant, items: Sequence[EvalItem], name: str, options: EvalOptions
-) -> tuple[dict[str, dict[str, Any]], float]:
-    """Per-item rank, recall@k and passages for one retriever; and the seconds it took."""
+) -> dict[str, dict[str, Any]]:
+    """Per-item rank, recall@k, ids and top-k passages for one retriever."""
     retriever = make_retriever(name, assistant)
-    started = time.perf_counter()
     rows: dict[str, dict[str, Any]] = {}
     for item in _bar(items, f"retrieval {name}", options.progress):
         found = retriever.search(retrieval_query(item), DEPTH)
@@ -83,11 +82,10 @@ def run_retrieval(
             "ids": [p.chunk_id for p in found],
             "passages": [p.to_json() for p in found[: options.k]],
         }
-    seconds = time.perf_counter() - started
     close = getattr(retriever, "close", None)
     if close is not None:
         close()
-    return rows, seconds
+    return rows
 
 
 def score_answer(item: EvalItem, answer: Answer, chunk_texts: dict[str, str]) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def run_answers(
     assistant: Assistant, items: Sequence[EvalItem], options: EvalOptions
 ) -> dict[str, tuple[Answer | None, str | None]]:
     """`ask` every item (with its history) after one warm-up call; errors are recorded."""
-    assistant.ask(items[0].question, items[0].history)
+    assistant.ask(WARM_UP)
     out: dict[str, tuple[Answer | None, str | None]] = {}
     for item in _bar(items, "ask", options.progress):
         try:
@@ -187,15 +185,14 @@ def run_eval(options: EvalOptions, assistant: Assistant | None = None) -> dict[s
     assistant = assistant or Assistant()
     chunk_texts = {c.chunk_id: c.text for c in assistant.retriever.chunks}
     scored = [i for i in items if i.gold_evidence and not i.expect_refusal]
-    retrieval: dict[str, dict[str, dict[str, Any]]] = {}
-    seconds: dict[str, float] = {}
-    for name in options.retrievers:
-        retrieval[name], seconds[name] = run_retrieval(assistant, scored, name, options)
     answers: dict[str, dict[str, Any]] = {}
-    if options.answers:
+    if options.answers:  # first, so that no answer reuses a query embedding cached by retrieval
         got = run_answers(assistant, items, options)
         answers = {i.id: _answer_row(i, got[i.id], chunk_texts) for i in items}
-    return _assemble(items, scored, retrieval, answers, seconds, options, assistant)
+    retrieval = {
+        name: run_retrieval(assistant, scored, name, options) for name in options.retrievers
+    }
+    return _assemble(items, scored, retrieval, answers, options, assistant)
 
 
 def _assemble(
@@ -203,7 +200,6 @@ def _assemble(
     scored: Sequence[EvalItem],
     retrieval: dict[str, dict[str, dict[str, Any]]],
     answers: dict[str, dict[str, Any]],
-    seconds: dict[str, float],
     options: EvalOptions,
     assistant: Assistant,
 ) -> dict[str, Any]:
@@ -214,7 +210,7 @@ def _assemble(
     for name, rows in retrieval.items():
         ranks = [rows[i.id]["rank"] for i in scored]
         recalls = [rows[i.id]["evidence_recall"] for i in scored]
-        summary["retrieval"][name] = {**_scores(ranks, recalls), "seconds": round(seconds[name], 2)}
+        summary["retrieval"][name] = _scores(ranks, recalls)
         per_category["retrieval"][name] = {
             c: _scores(
                 [rows[i.id]["rank"] for i in scored if i.category == c],
