@@ -113,7 +113,7 @@ class VanillaRetriever:
         self.chunks = len(texts)
         self._store = Chroma.from_texts(
             texts,
-            embedder.langchain,
+            embedder.langchain_stock,
             metadatas=metadatas,
             ids=ids,
             client=client,
