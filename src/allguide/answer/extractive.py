@@ -82,6 +82,25 @@ def lexical_overlap(query_tokens: Sequence[str], sentence: str, idf: Mapping[str
     return sum(w for t, w in wanted.items() if t in have) / sum(wanted.values())
 
 
+# "How common…", "what rate…": a sentence that states a number answers better.
+_QUANTITY_WORDS = frozenset(
+    "common many much rate rates proportion percentag often frequent frequenc incidenc "
+    "surviv os efs dfs rfs long dose level threshold".split()
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
+_NUMBER_BONUS = 0.08
+_ECHO_PENALTY = 0.15
+
+
+def _echo(query_tokens: Sequence[str], sentence: str) -> float:
+    """How much a sentence only repeats the question (1: every word of it is in the question)."""
+    tokens = [t for t in clinical_tokens(sentence) if len(t) > 2]
+    if not tokens:
+        return 1.0
+    asked = set(query_tokens)
+    return sum(1 for t in tokens if t in asked) / len(tokens)
+
+
 def select_sentences(
     query_vector: np.ndarray,
     query_tokens: Sequence[str],
@@ -98,13 +117,16 @@ def select_sentences(
         return []
     vectors = index.vectors([s.row for s in candidates])
     similarity = vectors @ query_vector
+    wants_number = bool(_QUANTITY_WORDS.intersection(query_tokens))
     scored = sorted(
         (
             (
                 float(similarity[i])
                 + _LEXICAL_WEIGHT * lexical_overlap(query_tokens, s.text, idf)
                 + 0.05 / (1 + rank[s.chunk_id])
-                - _LENGTH_PENALTY * max(0, len(s.text) - 250) / 250,
+                - _LENGTH_PENALTY * max(0, len(s.text) - 250) / 250
+                + (_NUMBER_BONUS if wants_number and _NUMBER.search(s.text) else 0.0)
+                - _ECHO_PENALTY * _echo(query_tokens, s.text),
                 i,
             )
             for i, s in enumerate(candidates)

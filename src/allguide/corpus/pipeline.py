@@ -69,12 +69,22 @@ def default_build() -> CorpusBuild:
     return build_chunks(settings.corpus_dir, settings.chunking)
 
 
+def _sentences_sha256(build: CorpusBuild) -> str:
+    from allguide.corpus.sentences import chunk_sentences
+
+    digest = hashlib.sha256()
+    for sentence in chunk_sentences(build.chunks):
+        digest.update(f"{sentence.sentence_id}\x1f".encode())
+    return digest.hexdigest()
+
+
 def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -> str:
     """Hash of corpus + cleaning/chunking version and settings + embedding model."""
     payload = json.dumps(
         {
             "corpus": build.corpus_sha256,
             "chunks": build.chunks_sha256,
+            "sentences": _sentences_sha256(build),
             "pipeline": PIPELINE_VERSION,
             "chunking": chunking.model_dump(),
             "model": model,

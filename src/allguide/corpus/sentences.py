@@ -74,8 +74,10 @@ def is_quotable(sentence: str) -> bool:
     or a fragment that stops mid-phrase."""
     letters = [c for c in sentence if c.isalpha()]
     shouting = sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    words = len(re.findall(r"\b[a-z]{3,}\b", sentence))
     return (
         len(sentence) >= 25
+        and words >= 3  # not a flowchart label such as "Ph+ ALL (Adult) (aged ≥40 y)"
         and " " in sentence
         and not shouting
         and not _NOT_CONTENT.match(sentence)
