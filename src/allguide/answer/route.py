@@ -12,20 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from allguide.answer.quantities import (
+    AREA,
+    EXPONENT,
+    NUM,
+    SITE,
+    count,
+    find_measures,
+    percent,
+    power,
+)
 from allguide.rules import units
-
-_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--")
-_PER_MCL = (
-    r"(?:/\s*|\s*per\s*|\s*cells?\s*/\s*|\s*(?:WBCs?|RBCs?)\s*/\s*)"
-    r"(?:mcL|µL|μL|uL|mm3|mm³|microL|cu\s?mm)"
-)
-_E9 = r"\s*(?:[×xX*]\s*10\s*(?:\^\s*9|⁹|9)\s*/\s*L|G/L)"
-_E12 = r"\s*(?:[×xX*]\s*10\s*(?:\^\s*12|¹²|12)\s*/\s*L|T/L)"
-_MILLION = r"\s*(?:million|[×xX*]\s*10\s*(?:\^\s*6|⁶|6))\s*(?:/\s*(?:mcL|µL|μL|uL|mm3|mm³)|cells)?"
-_QUANTITY = re.compile(
-    rf"{_NUM}\s*(k|K)?(?P<unit>{_E12}|{_E9}|{_MILLION}|{_PER_MCL})?",
-)
 
 
 @dataclass
@@ -35,79 +32,6 @@ class ToolRequest:
     name: str
     inputs: dict[str, Any]
     unknown: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Measure:
-    label: str  # wbc | rbc | cells
-    value: float  # per mcL
-    site: str  # csf | blood
-    start: int
-
-
-def _value(number: str, thousands: str | None, unit: str | None) -> float:
-    value = units.parse_count(number + (thousands or ""))
-    unit = (unit or "").strip()
-    if re.match(_E12.strip(), unit) or re.match(r"^(?:T/L)", unit):
-        return units.per_liter_e12_to_per_mcl(value)
-    if re.match(r"^(?:[×xX*]\s*10\s*(?:\^\s*9|⁹|9)|G/L)", unit):
-        return units.per_liter_e9_to_per_mcl(value)
-    if re.match(r"^(?:million|[×xX*]\s*10\s*(?:\^\s*6|⁶|6))", unit):
-        return value * 1_000_000
-    return value
-
-
-_SITE = re.compile(
-    r"(?P<csf>\bCSF\b|cerebrospinal|\bLP\b|lumbar puncture|spinal tap|\btap\b|cytospin)|"
-    r"(?P<blood>\bblood\b|\bperipheral\b|\bCBC\b|\bserum\b)",
-    re.I,
-)
-_LABEL = re.compile(
-    r"\b(?P<label>WBCs?|white(?: blood)? cells?|RBCs?|red(?: blood)? cells?|cells)\b", re.I
-)
-
-
-# A clause ends at ';', at a full stop that is not a decimal point, or at a comma that is not
-# a thousands separator ("2,000").
-_CLAUSE = re.compile(r"(?:[^;,.]|\.(?=\d)|,(?=\d{3}(?!\d)))+")
-
-
-def _measures(text: str) -> list[_Measure]:
-    """WBC/RBC counts with the site (CSF or blood) their clause is about."""
-    out: list[_Measure] = []
-    site = "csf"
-    for clause in _CLAUSE.finditer(text):
-        part = clause.group()
-        for m in _SITE.finditer(part):
-            site = "csf" if m.group("csf") else "blood"
-            break
-        for q in _QUANTITY.finditer(part):
-            label = _label_of(q.group("unit") or "") or _nearest_label(part, q.start(), q.end())
-            if label is None:
-                continue
-            value = _value(q.group(1), q.group(2), q.group("unit"))
-            out.append(_Measure(label, value, site, clause.start() + q.start()))
-    return out
-
-
-def _label_of(text: str) -> str | None:
-    """'WBC', 'RBC' or 'cells' when the unit itself names what was counted ('30 WBC/mm³')."""
-    found = _LABEL.search(text)
-    return _kind(found.group("label")) if found else None
-
-
-def _kind(label: str) -> str:
-    low = label.lower()
-    if low.startswith(("rbc", "red")):
-        return "rbc"
-    return "wbc" if low.startswith(("wbc", "white")) else "cells"
-
-
-def _nearest_label(part: str, start: int, end: int) -> str | None:
-    before = list(_LABEL.finditer(part[max(0, start - 25) : start]))
-    after = _LABEL.match(part[end : end + 20].lstrip(" /"))
-    found = after.group("label") if after else (before[-1].group("label") if before else None)
-    return None if found is None else _kind(found)
 
 
 _PERIPHERAL_POS = re.compile(
@@ -151,11 +75,11 @@ def _flag(text: str, yes: str, no: str) -> bool | None:
 
 
 def _cns_request(text: str) -> ToolRequest | None:
-    measures = [m for m in _measures(text) if m.site == "csf"]
+    measures = [m for m in find_measures(text) if m.site == "csf"]
     wbc = [m for m in measures if m.label in ("wbc", "cells")]
-    if not wbc or not _SITE.search(text):
+    if not wbc or not SITE.search(text):
         return None
-    blood = [m for m in _measures(text) if m.site == "blood"]
+    blood = [m for m in find_measures(text) if m.site == "blood"]
     inputs: dict[str, Any] = {
         "csf_wbc_per_mcl": wbc[-1].value,
         "csf_blasts_present": _csf_blasts(text),
@@ -189,33 +113,20 @@ def _request(name: str, inputs: dict[str, Any]) -> ToolRequest:
     return ToolRequest(name, inputs, unknown)
 
 
-def _percent(pattern: str, text: str) -> float | None:
-    m = re.search(pattern, text, re.I)
-    return float(m.group(1)) if m else None
-
-
-def _count(label: str, text: str) -> float | None:
-    m = re.search(rf"{label}\s*(?:of|was|is|only|at|now|:)?\s*(?:only\s*)?", text, re.I)
-    if not m:
-        return None
-    q = _QUANTITY.match(text, m.end())
-    return _value(q.group(1), q.group(2), q.group("unit")) if q else None
-
-
 def _response_request(text: str) -> ToolRequest | None:
-    marrow = _percent(r"marrow[^.;]*?(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts", text)
+    marrow = percent(r"marrow[^.;]*?(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts", text)
     if marrow is None:
-        marrow = _percent(
+        marrow = percent(
             r"marrow (?:lympho)?blasts:?\s*(?:of |at |are |is |were )?(\d+(?:\.\d+)?)\s*%", text
         )
     if marrow is None:
-        marrow = _percent(r"(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts[^.;]*marrow", text)
-    anc = _count(r"\b(?:ANC|absolute neutrophils?(?: count)?|neutrophils)", text)
-    platelets = _count(r"\b(?:platelets?|plts?)", text)
+        marrow = percent(r"(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts[^.;]*marrow", text)
+    anc = count(r"\b(?:ANC|absolute neutrophils?(?: count)?|neutrophils)", text)
+    platelets = count(r"\b(?:platelets?|plts?)", text)
     if marrow is None and (anc is None or platelets is None):
         return None
-    increase = _percent(r"(\d+(?:\.\d+)?)\s*%\s*(?:increase|rise)", text)
-    rose = re.search(rf"(?:rose|increased|went up) from {_NUM}\S* to {_NUM}", text, re.I)
+    increase = percent(r"(\d+(?:\.\d+)?)\s*%\s*(?:increase|rise)", text)
+    rose = re.search(rf"(?:rose|increased|went up) from {NUM}\S* to {NUM}", text, re.I)
     if increase is None and rose:
         a, b = (units.parse_count(g) for g in rose.groups())
         increase = (b - a) / a * 100 if a else None
@@ -293,13 +204,10 @@ def _cns_label(text: str) -> str:
     return "CNS-" + text[-1]
 
 
-_AREA = re.compile(rf"{_NUM}\s*(?:cm2|cm²|cm\^2|mm2|mm²)", re.I)
-
-
 def _mediastinal_request(text: str) -> ToolRequest | None:
     if not re.search(r"mediastin|\bSPD\b", text, re.I):
         return None
-    areas = [units.parse_count(m.group(1)) for m in _AREA.finditer(text)]
+    areas = [units.parse_count(m.group(1)) for m in AREA.finditer(text)]
     if len(areas) < 2:
         return None
     inputs: dict[str, Any] = {"baseline_spd": areas[0], "current_spd": areas[-1]}
@@ -308,9 +216,8 @@ def _mediastinal_request(text: str) -> ToolRequest | None:
     return _request("mediastinal_response", inputs)
 
 
-_EXPONENT = r"(?:(\d+(?:\.\d+)?)\s*[×xX*]\s*)?10\s*(?:\^\s*)?([-−⁻]\s*[\d⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
 _SENSITIVITY = re.compile(
-    rf"sensitivity\s*(?:of|level|threshold)?\s*(?:<|≤)?\s*(?:{_NUM}\s*%|{_EXPONENT})", re.I
+    rf"sensitivity\s*(?:of|level|threshold)?\s*(?:<|≤)?\s*(?:{NUM}\s*%|{EXPONENT})", re.I
 )
 
 
@@ -325,22 +232,17 @@ def _mrd_request(text: str) -> ToolRequest | None:
         if pct:
             inputs["assay_sensitivity_pct"] = float(pct)
         else:
-            inputs["assay_sensitivity_fraction"] = _power(mantissa, exponent)
+            inputs["assay_sensitivity_fraction"] = power(mantissa, exponent)
         rest = text[: sens.start()] + text[sens.end() :]
-    exp = re.search(_EXPONENT, rest)
-    pct = re.search(rf"{_NUM}\s*%", rest)
+    exp = re.search(EXPONENT, rest)
+    pct = re.search(rf"{NUM}\s*%", rest)
     if exp and (not pct or exp.start() < pct.start()):
-        inputs["mrd_fraction"] = _power(exp.group(1), exp.group(2))
+        inputs["mrd_fraction"] = power(exp.group(1), exp.group(2))
     elif pct:
         inputs["mrd_pct"] = float(pct.group(1).replace(",", ""))
     else:
         return None
     return _request("mrd_status", inputs)
-
-
-def _power(mantissa: str | None, exponent: str) -> float:
-    power = int(exponent.translate(_SUP).replace(" ", ""))
-    return float(mantissa or 1) * 10.0**power
 
 
 _AA = "Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val"

@@ -12,7 +12,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from allguide.corpus.clean import Block, CleanedDocument
+from allguide.corpus.blocks import Block
+from allguide.corpus.clean import CleanedDocument
 from allguide.settings import ChunkingSettings
 from allguide.types import Chunk
 

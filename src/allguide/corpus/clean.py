@@ -12,11 +12,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from allguide.corpus import layout
+from allguide.corpus.algorithm import algorithm_blocks
+from allguide.corpus.blocks import OPEN_WORD, Block, Para, join_text, strip_leading_marker
 from allguide.corpus.lines import (
     drop_glyph_lines,
     ends_open,
     is_heading,
-    is_marker_line,
     join_lines,
     paragraphs,
     starts_continuation,
@@ -24,23 +25,11 @@ from allguide.corpus.lines import (
 )
 from allguide.corpus.pages import Page, Tally, drop_repeated_lines, split_pages
 from allguide.corpus.repairs import (
-    ALGORITHM_REPAIRS,
     DISCUSSION_REPAIRS,
     apply_repairs,
     strip_citations,
 )
 from allguide.types import Kind
-
-
-@dataclass(frozen=True)
-class Block:
-    """A cleaned paragraph with its provenance."""
-
-    text: str
-    section: str
-    title: str
-    page: int | None
-    kind: Kind
 
 
 @dataclass(frozen=True)
@@ -52,17 +41,6 @@ class CleanedDocument:
     blocks: tuple[Block, ...]
     spans: tuple[tuple[int, int], ...]
     repairs: dict[str, int]
-
-
-@dataclass
-class _Para:
-    text: str
-    page: int | None
-    footnote: bool = False
-    float_: bool = False
-    heading: str | None = None
-    page_start: bool = False  # first paragraph of its extracted page
-    last_line: int = 0  # length of its last raw line: full-width lines wrap mid-sentence
 
 
 def clean_document(raw: str, *, source: str) -> CleanedDocument:
@@ -106,7 +84,7 @@ def _clean_nccn(
     ]
     return [
         *_sectioned_prose(_rejoin_flow(front_paras, tally), default="Discussion › Overview"),
-        *_algorithm_blocks(algo, vocab, tally),
+        *algorithm_blocks(algo, vocab, tally),
         *_sectioned_prose(
             _mended(_rejoin_flow(disc_paras, tally), tally), default="Discussion › Overview"
         ),
@@ -115,30 +93,30 @@ def _clean_nccn(
 
 def _prose_paras(
     page: Page, number: int | None, vocab: Counter[str], tally: Tally, *, mend: bool = True
-) -> list[_Para]:
+) -> list[Para]:
     """Paragraphs of a prose page, headings split off; with `mend`, the Discussion's citation
     numbers are removed and its flattened superscripts restored."""
     lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
     tally.add("page_furniture", len(page.lines) - len(lines))
-    out: list[_Para] = []
+    out: list[Para] = []
     for group in paragraphs(drop_glyph_lines(lines, tally)):
         body = group
         if is_heading(group[0]) and (len(group) == 1 or group[1].strip()[:1].isupper()):
             heading = group[0].strip()
-            out.append(_Para(heading, number, heading=heading, page_start=not out))
+            out.append(Para(heading, number, heading=heading, page_start=not out))
             body = group[1:]
             if not body:
                 continue
         text = join_lines(body, vocab, tally)
         footnote = False
         if mend:
-            text, footnote = _strip_leading_marker(text, tally)
+            text, footnote = strip_leading_marker(text, tally)
             text = strip_citations(apply_repairs(text, DISCUSSION_REPAIRS, tally), tally)
-        out.append(_Para(text, number, footnote, page_start=not out))
+        out.append(Para(text, number, footnote, page_start=not out))
     return out
 
 
-def _mended(paras: list[_Para], tally: Tally) -> list[_Para]:
+def _mended(paras: list[Para], tally: Tally) -> list[Para]:
     """Superscript repairs again on rejoined paragraphs: "1 × 107" + "MNCs" met only now."""
     for para in paras:
         if para.heading is None:
@@ -146,14 +124,7 @@ def _mended(paras: list[_Para], tally: Tally) -> list[_Para]:
     return paras
 
 
-def _strip_leading_marker(text: str, tally: Tally) -> tuple[str, bool]:
-    """'aAbnormalities observed…' → footnote 'Abnormalities observed…'."""
-    new, n = re.subn(r"^(?:[a-z]{1,2}|\d)(?=[A-Z][a-z])|^[a-z] (?=[A-Z])", "", text)
-    tally.add("glued_footnote_letters", n)
-    return new, bool(n)
-
-
-def _rejoin_flow(paras: list[_Para], tally: Tally) -> list[_Para]:
+def _rejoin_flow(paras: list[Para], tally: Tally) -> list[Para]:
     """Rejoin sentences cut by a column or page break, moving floats (tables, boxes) after.
 
     A prose paragraph that stops mid-sentence continues at the next paragraph when that reads
@@ -161,7 +132,7 @@ def _rejoin_flow(paras: list[_Para], tally: Tally) -> list[_Para]:
     between, at the first paragraph of a later page that does, and the float then follows.
     """
     rest = list(paras)
-    out: list[_Para] = []
+    out: list[Para] = []
     while rest:
         para = rest.pop(0)
         while not para.float_ and para.heading is None and len(para.text) >= 60:
@@ -170,38 +141,32 @@ def _rejoin_flow(paras: list[_Para], tally: Tally) -> list[_Para]:
                 break
             table = bool(rest[:j]) and bool(re.match(r"Table \d+\b", rest[0].text))
             floats = [_as_float(f, table) for f in rest[:j]]
-            para = _Para(_join_text(para.text, rest[j].text), para.page, para.footnote)
+            para = Para(join_text(para.text, rest[j].text), para.page, para.footnote)
             rest = floats + rest[j + 1 :]
             tally.add("column_flow_rejoined")
         out.append(para)
     return out
 
 
-def _as_float(para: _Para, table: bool) -> _Para:
+def _as_float(para: Para, table: bool) -> Para:
     # Inside a table, short Title Case cells are cells, not headings.
     text = para.heading if (table and para.heading) else para.text
     heading = None if table else para.heading
-    return _Para(text or "", para.page, para.footnote, True, heading)
+    return Para(text or "", para.page, para.footnote, True, heading)
 
 
-_OPEN_WORD = re.compile(
-    r"(?:\b(?:the|a|an|of|for|and|or|to|in|with|by|at|as|is|are|was|were|that|from|than|on)"
-    r"|\b[a-z]{3,}ing|[\[(]for|,)$"
-)
-
-
-def _continues(prev: _Para, nxt: _Para) -> bool:
+def _continues(prev: Para, nxt: Para) -> bool:
     """Does `nxt` read as the rest of the sentence `prev` leaves open?"""
     if nxt.heading is not None or not ends_open(prev.text):
         return False
     return (
         starts_continuation(nxt.text)
-        or bool(_OPEN_WORD.search(prev.text))
+        or bool(OPEN_WORD.search(prev.text))
         or re.match(r"[A-Z]{2,}s?\b", nxt.text) is not None  # "…after allogeneic" + "HCT (…"
     )
 
 
-def _continuation_index(para: _Para, rest: list[_Para]) -> int | None:
+def _continuation_index(para: Para, rest: list[Para]) -> int | None:
     if not rest or not ends_open(para.text):
         return None
     if _continues(para, rest[0]):
@@ -214,14 +179,8 @@ def _continuation_index(para: _Para, rest: list[_Para]) -> int | None:
     return None
 
 
-def _join_text(left: str, right: str) -> str:
-    if re.search(r"[a-z]-$", left) and re.match(r"[a-z]{2,}", right):
-        return left[:-1] + right
-    return f"{left} {right}"
-
-
 def _sectioned_prose(
-    paras: list[_Para], *, default: str, prefix: str = "Discussion › "
+    paras: list[Para], *, default: str, prefix: str = "Discussion › "
 ) -> list[Block]:
     """Assign sections from headings; floats keep their own section without ending the flow's."""
     running, float_section = default, None
@@ -243,107 +202,6 @@ def _sectioned_prose(
             section, float_section = running, None
         kind: Kind = "footnote" if para.footnote else "discussion"
         blocks.append(Block(para.text, section, section.split(" › ")[-1], para.page, kind))
-    return blocks
-
-
-_GLUED_AFTER_PAREN = re.compile(r"\)((?:[a-z]|([a-z])\2)(?:,(?:[a-z]|([a-z])\3))*)(?=\s|$)")
-_GLUED_AFTER_CAPS = re.compile(r"\b([A-Z]{2,})([a-rt-z])((?:\s[a-z])*)(?=[\s,.)]|$)")
-# Letters a word can end in (plural s, past d) are never taken for a glued footnote letter.
-_GLUED_AFTER_WORD = re.compile(r"\b([A-Za-z][a-z]{4,})([a-ce-rt-z](?:,[a-z])*)(?=[\s,.)]|$)")
-_REAL_ABBREVIATIONS = frozenset({"CRi", "CRu", "CRp"})
-
-
-def _strip_glued_markers(text: str, vocab: Counter[str], tally: Tally) -> str:
-    """'(LP)i,j' → '(LP)', 'TKIn o' → 'TKI', 'chemotherapyv' → 'chemotherapy'."""
-    text, n = _GLUED_AFTER_PAREN.subn(")", text)
-    tally.add("glued_footnote_letters", n)
-
-    def caps(m: re.Match[str]) -> str:
-        if m.group(1) + m.group(2) in _REAL_ABBREVIATIONS:
-            return m.group(0)
-        tally.add("glued_footnote_letters")
-        return m.group(1)
-
-    def word(m: re.Match[str]) -> str:
-        base, token = m.group(1), m.group(1) + m.group(2).split(",")[0]
-        if vocab[base.lower()] >= 2 * vocab[token.lower()] + 2:
-            tally.add("glued_footnote_letters")
-            return base
-        return m.group(0)
-
-    return _GLUED_AFTER_WORD.sub(word, _GLUED_AFTER_CAPS.sub(caps, text))
-
-
-def _algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> list[Block]:
-    paras: list[_Para] = []
-    for page in pages:
-        lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
-        tally.add("page_furniture", len(page.lines) - len(lines))
-        in_notes = False
-        for group in paragraphs(drop_glyph_lines(lines, tally)):
-            texts = [x for x in group if not is_marker_line(x)]
-            tally.add("footnote_marker_lines", len(group) - len(texts))
-            if not texts:
-                in_notes = in_notes or any(x.strip() != ":" for x in group)
-                continue
-            text, glued = _strip_leading_marker(join_lines(texts, vocab, tally), tally)
-            text = _strip_glued_markers(text, vocab, tally)
-            if text in layout.DISPLACED_LABELS:
-                tally.add("displaced_labels")
-                continue
-            prose = len(text) >= 50 and text[:1].isupper() and text.endswith(".")
-            in_notes = in_notes and prose
-            paras.append(_Para(text, None, glued or in_notes, last_line=len(texts[-1].rstrip())))
-    joined = _join_adjacent(paras, tally)
-    for para in joined:
-        para.text = apply_repairs(para.text, ALGORITHM_REPAIRS, tally)
-    return _sectioned_algorithm(joined)
-
-
-_FULL_WIDTH = 100  # characters: a line this long was wrapped by the page, not ended
-
-
-def _short_sentence_end(text: str) -> bool:
-    """'CR or CRu.': a few words that end the sentence the paragraph before left open."""
-    return len(text) <= 40 and text.endswith(".")
-
-
-def _join_adjacent(paras: list[_Para], tally: Tally) -> list[_Para]:
-    """Join a paragraph that stops mid-sentence with a next one that continues it."""
-    out: list[_Para] = []
-    for para in paras:
-        prev = out[-1] if out else None
-        wrapped = (
-            prev is not None
-            and ends_open(prev.text)
-            and (
-                starts_continuation(para.text)
-                or (
-                    bool(_OPEN_WORD.search(prev.text))
-                    and (prev.last_line >= _FULL_WIDTH or _short_sentence_end(para.text))
-                )
-            )
-        )
-        if prev is not None and wrapped and not (para.footnote and not prev.footnote):
-            out.pop()
-            merged = _join_text(prev.text, para.text)
-            out.append(_Para(merged, prev.page, prev.footnote, last_line=para.last_line))
-            tally.add("wrapped_lines_rejoined")
-        else:
-            out.append(para)
-    return out
-
-
-def _sectioned_algorithm(paras: list[_Para]) -> list[Block]:
-    marks = layout.ALGORITHM_SECTIONS
-    current = -1
-    blocks: list[Block] = []
-    for para in paras:
-        if current + 1 < len(marks) and marks[current + 1].pattern.search(para.text):
-            current += 1
-        mark = marks[max(current, 0)]
-        kind: Kind = "footnote" if para.footnote else "algorithm"
-        blocks.append(Block(para.text, mark.section, mark.title, mark.page, kind))
     return blocks
 
 
