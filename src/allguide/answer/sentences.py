@@ -19,13 +19,15 @@ class SentenceIndex:
         self._vectors = vectors
         self._by_chunk: dict[str, list[Sentence]] = {}
         for sentence in self.all:
-            self._by_chunk.setdefault(sentence.chunk_id, []).append(sentence)
+            if sentence.quotable:  # labels help retrieval but are not worth quoting
+                self._by_chunk.setdefault(sentence.chunk_id, []).append(sentence)
 
     def best_similarity(self, query_vector: np.ndarray) -> float:
         """Cosine similarity of the query to its closest sentence of the whole corpus."""
         return float(np.max(self._vectors @ query_vector)) if len(self._vectors) else 0.0
 
     def sentences(self, chunk_id: str) -> list[Sentence]:
+        """The quotable sentences of a chunk."""
         return self._by_chunk.get(chunk_id, [])
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:

@@ -74,7 +74,7 @@ def _sentences_sha256(build: CorpusBuild) -> str:
 
     digest = hashlib.sha256()
     for sentence in chunk_sentences(build.chunks):
-        digest.update(f"{sentence.sentence_id}\x1f".encode())
+        digest.update(f"{sentence.sentence_id}:{sentence.quotable}\x1f".encode())
     return digest.hexdigest()
 
 

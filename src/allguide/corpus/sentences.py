@@ -1,5 +1,5 @@
-"""The quotable sentences of each chunk (pure): what answers quote and what sentence-level
-retrieval embeds. `text == chunk.text[start:end]` for every sentence.
+"""The sentences of each chunk (pure): what sentence-level retrieval embeds and what answers
+quote. `text == chunk.text[start:end]` for every sentence.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class Sentence:
     end: int
     text: str
     row: int
+    quotable: bool = True  # False: a flowchart label, found by retrieval but not quoted
 
     @property
     def sentence_id(self) -> str:
@@ -69,15 +70,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 _OPEN_END = re.compile(r"\b(?:the|a|an|of|for|and|or|to|in|with|by|see)$|[(,:]$", re.I)
 
 
-def is_quotable(sentence: str) -> bool:
-    """Worth quoting in an answer: real words, not a heading, a cross-reference, a reference
-    or a fragment that stops mid-phrase."""
+def is_retrievable(sentence: str) -> bool:
+    """Worth embedding: real words, not a heading, a cross-reference, a reference or a
+    fragment that stops mid-phrase."""
     letters = [c for c in sentence if c.isalpha()]
     shouting = sum(c.isupper() for c in letters) > 0.6 * len(letters)
-    words = len(re.findall(r"\b[a-z]{3,}\b", sentence))
     return (
         len(sentence) >= 25
-        and words >= 3  # not a flowchart label such as "Ph+ ALL (Adult) (aged ≥40 y)"
         and " " in sentence
         and not shouting
         and not _NOT_CONTENT.match(sentence)
@@ -85,12 +84,18 @@ def is_quotable(sentence: str) -> bool:
     )
 
 
+def is_quotable(sentence: str) -> bool:
+    """Worth quoting in an answer: retrievable and more than a flowchart label such as
+    "Ph+ ALL (Adult) (aged ≥40 y)" (at least three lower-case words)."""
+    return is_retrievable(sentence) and len(re.findall(r"\b[a-z]{3,}\b", sentence)) >= 3
+
+
 def chunk_sentences(chunks: Sequence[Chunk]) -> list[Sentence]:
-    """Every quotable sentence of `chunks`, in order."""
+    """Every retrievable sentence of `chunks`, in order, marked quotable or not."""
     out: list[Sentence] = []
     for chunk in chunks:
         for start, end in split_sentences(chunk.text):
             text = chunk.text[start:end]
-            if is_quotable(text):
-                out.append(Sentence(chunk.chunk_id, start, end, text, len(out)))
+            if is_retrievable(text):
+                out.append(Sentence(chunk.chunk_id, start, end, text, len(out), is_quotable(text)))
     return out

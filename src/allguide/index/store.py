@@ -177,7 +177,14 @@ class ChunkStore:
             key=lambda row: _int((row[1] or {}).get("order")),
         )
         sentences = [
-            Sentence(str(m["chunk_id"]), _int(m["start"]), _int(m["end"]), text or "", k)
+            Sentence(
+                str(m["chunk_id"]),
+                _int(m["start"]),
+                _int(m["end"]),
+                text or "",
+                k,
+                bool(m.get("quotable", True)),
+            )
             for k, (text, m, _) in enumerate(rows)
         ]
         vectors = np.asarray([row[2] for row in rows], dtype=np.float32).reshape(len(rows), -1)
@@ -270,7 +277,13 @@ class ChunkStore:
                 documents=[s.text for s in sentences],
                 embed_texts=[s.text for s in sentences],
                 metadatas=[
-                    {"chunk_id": s.chunk_id, "start": s.start, "end": s.end, "order": s.row}
+                    {
+                        "chunk_id": s.chunk_id,
+                        "start": s.start,
+                        "end": s.end,
+                        "order": s.row,
+                        "quotable": s.quotable,
+                    }
                     for s in sentences
                 ],
                 embed=embed,
