@@ -31,6 +31,7 @@ from allguide.evaluation.dataset import EvalItem, load_dataset
 from allguide.evaluation.metrics import percentile
 from allguide.evaluation.runner import DEFAULT_DATASET
 from allguide.evaluation.synthetic import render_scale, run_scale
+from allguide.evaluation.ui_load import ui_load
 from allguide.index.embed import Embedder
 from allguide.settings import Settings
 
@@ -185,7 +186,7 @@ def _lat(lat: Any, target: float | None = None) -> list[str]:
 
 def render(r: dict[str, Any]) -> str:
     """bench.md from the collected results."""
-    warm, cold, env = r["warm"], r["cold"], r["env"]
+    warm, cold, env, ui = r["warm"], r["cold"], r["env"], r["ui"]
     ingest = r["ingest"]
     over = ingest["seconds"] - TARGETS["ingest_s"]
     ingest_mark = "met" if over <= 0 else f"missed by {over:.1f} s"
@@ -236,6 +237,13 @@ def render(r: dict[str, Any]) -> str:
             "peak RSS of the bench process (all retrievers, scale indexes)",
             f"{r['rss_mib']:.0f} MiB",
         ),
+        _row(
+            f"web UI under load: {ui['sessions']} gradio_client sessions × "
+            f"{ui['questions_per_session']} questions, one `allguide serve` (ms p50 / p95)",
+            f"{ui['p50_ms']:.0f} / {ui['p95_ms']:.0f}",
+            "",
+            f"{ui['answers']} answers, {ui['errors']} errors, {ui['wall_s']:.1f} s wall",
+        ),
         "",
         "## Scale (synthetic corpus: perturbed copies, hybrid retrieval)",
         "",
@@ -251,6 +259,10 @@ def _ratios(warm: dict[str, Any]) -> list[tuple[str, str]]:
         for ours, other in pairs
         if isinstance(warm[other], Latency)
     ]
+
+
+UI_SESSIONS = 20
+UI_QUESTIONS = 5
 
 
 def main() -> None:
@@ -271,6 +283,7 @@ def main() -> None:
     env["threads"] = torch.get_num_threads()
     warm = bench_warm(assistant, questions, RUNS)
     cold = bench_cold(questions, COLD_RUNS)
+    load = ui_load(settings.home, sessions=UI_SESSIONS, questions=UI_QUESTIONS)
     documents = build_chunks(settings.corpus_dir, settings.chunking).documents
 
     def measure(fn: Callable[[str], object]) -> tuple[float, float]:
@@ -281,7 +294,7 @@ def main() -> None:
     env["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = {"env": env, "questions": questions, "ingest": ingest, "chunks": chunks}
-    results.update({"warm": warm, "cold": cold, "scale": scale, "rss_mib": rss})
+    results.update({"warm": warm, "cold": cold, "scale": scale, "rss_mib": rss, "ui": load})
     text = render(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")
