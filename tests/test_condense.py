@@ -46,7 +46,7 @@ CASES = [
         "Is blinatumomab approved for relapsed Ph-negative B-ALL?",
         "Can it be used in Ph-positive disease too?",
         ["blinatumomab", "Ph-positive"],
-        ["Ph-negative"],
+        ["Ph-negative", "negative"],  # no stray "negative" left by replacing only "Ph-"
     ),
     (
         "What's the MRD negativity threshold?",

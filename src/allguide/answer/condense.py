@@ -22,7 +22,8 @@ SLOTS: dict[str, re.Pattern[str]] = {
         r" and (?:under|older))|youngest ones)\b",
         re.IGNORECASE,
     ),
-    "ph": re.compile(r"\bPh\s?[+−-](?!like)|\bPh-(?:positive|negative)\b|\bPh-like\b", re.I),
+    # The spelled-out forms first: "Ph-" alone would leave "negative" of "Ph-negative" behind.
+    "ph": re.compile(r"\bPh-(?:positive|negative|like)\b|\bPh\s?[+−-](?!like)", re.I),
     "mutation": re.compile(
         r"\b(?:p\.)?[A-Z]\d{2,4}[A-Z](?:/[A-Z])*\b|\b[A-Z][a-z]{2}\d{2,4}[A-Z][a-z]{2}\b"
     ),
