@@ -14,7 +14,7 @@ from allguide.corpus.pipeline import default_build
 from allguide.errors import ToolInputError
 from allguide.tools import RULES, run_tool
 from allguide.types import Answer, Chunk, Citation, ToolCall
-from allguide.ui_forms import form_fields, form_payload
+from allguide.ui_forms import form_fields, form_payload, parse_number
 from allguide.ui_render import (
     answer_kind,
     highlight,
@@ -184,6 +184,24 @@ def test_form_values_become_the_tool_payload() -> None:
     assert form_payload(tki, ["T315I, E255K/V;  F317L"]) == {
         "mutations": ["T315I", "E255K/V", "F317L"]
     }
+
+
+def test_a_gene_prefixed_mutation_stays_one_item_and_runs() -> None:
+    tki = form_fields(RULES["tki_by_mutation"][1])
+    payload = form_payload(tki, ["BCR-ABL1 T315I, ABL1 p.E255K"])
+    assert payload == {"mutations": ["BCR-ABL1 T315I", "ABL1 p.E255K"]}
+    result = run_tool("tki_by_mutation", payload)
+    assert result["per_mutation"] == {"T315I": ["ponatinib"], "E255K": ["dasatinib", "bosutinib"]}
+
+
+def test_numbers_are_read_as_the_chat_reads_them() -> None:
+    fields = form_fields(RULES["response"][1])
+    names = [f.name for f in fields]
+    values = [None] * len(fields)
+    values[names.index("platelets_per_mcl")] = "120k"
+    values[names.index("anc_per_mcl")] = "1,200"
+    assert form_payload(fields, values) == {"platelets_per_mcl": 120000.0, "anc_per_mcl": 1200.0}
+    assert parse_number("mrd_fraction", "1e-4") == 0.0001
 
 
 def test_a_non_number_names_its_field() -> None:

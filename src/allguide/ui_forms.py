@@ -10,8 +10,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 
 from allguide.errors import ToolInputError
-
-_GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+from allguide.rules.units import parse_count
 
 FieldKind = Literal["number", "flag", "yes_no", "choice", "list"]
 
@@ -58,12 +57,14 @@ def _field_kind(annotation: Any, *, required: bool) -> tuple[FieldKind, tuple[st
 
 
 def parse_number(name: str, value: Any) -> float:
-    """A typed number (`1200`, `1,200`, `0.01`, `1e-4`); anything else names the field."""
+    """A typed number (`1200`, `1,200`, `120k`, `0.01`, `1e-4`); anything else names the field."""
     text = str(value).strip()
-    if _GROUPED.fullmatch(text):
-        text = text.replace(",", "")
     try:
-        return float(text)
+        return parse_count(text)  # "120k", "1,200" and plain numbers, as in the chat
+    except ValueError:
+        pass
+    try:
+        return float(text)  # "1e-4", "-3" (the rule then says what range it allows)
     except ValueError:
         raise ToolInputError(f"{name}: must be a number (got {text!r})", field=name) from None
 
@@ -81,12 +82,10 @@ def form_payload(fields: Sequence[FormField], values: Sequence[Any]) -> dict[str
         elif field.kind == "number":
             payload[field.name] = parse_number(field.name, value)
         elif field.kind == "list":
-            items = [item for item in re.split(r"[,;\s]+", str(value)) if item]
+            # Split on list separators only: "BCR-ABL1 T315I" is one mutation, not two words.
+            items = [item.strip() for item in re.split(r"[,;]", str(value)) if item.strip()]
             if items:
                 payload[field.name] = items
         else:
             payload[field.name] = value
     return payload
-
-
-# The classes above, styled. Colours are explicit so the page reads the same in dark mode.
