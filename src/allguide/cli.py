@@ -140,6 +140,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from allguide.rules.common import verdict as rule_verdict
     from allguide.types import Message
 
     history: list[Message] = []
@@ -159,7 +160,7 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.tool_calls:
         print("\nRule tools:")
         for call in answer.tool_calls:
-            verdict = {k: v for k, v in call.output.items() if k not in _PROVENANCE}
+            verdict = rule_verdict(call.output)
             print(
                 f"  {call.name}({json.dumps(call.input, ensure_ascii=False)}) → "
                 f"{json.dumps(verdict, ensure_ascii=False)}"
@@ -170,9 +171,6 @@ def _ask(args: argparse.Namespace) -> int:
             page = f"p. {c.page}" if c.page else "page n/a"
             print(f"  [{c.n}] {c.section}, {page} ({c.chunk_id}): “{c.quote}”")
     return 0
-
-
-_PROVENANCE = frozenset({"rule", "quotes", "chunk_ids", "notes", "source", "missing"})
 
 
 def _tool(args: argparse.Namespace) -> int:

@@ -53,7 +53,6 @@ class ChatSession:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.chunks: Mapping[str, Chunk] = assistant.chain.chunks
-        self.limit = assistant.settings.max_question_chars
         self.feedback = feedback_path(assistant.settings.home)
 
     def ask(self, question: str, turns: list[Turn]) -> tuple[Any, ...]:
@@ -62,20 +61,10 @@ class ChatSession:
         if not question:
             return "", self.messages(turns), self.sources(turns, len(turns)), None, turns
         history = tuple(_history(turns))
-        turn = Turn(question, history, error=self._too_long(question))
-        if not turn.error:
-            turn = self._answer(turn)
+        turn = self._answer(Turn(question, history))  # too long, odd input: a chat message
         turns = [*turns, turn]
         raw = turn.answer.model_dump() if turn.answer else {"error": turn.error}
         return "", self.messages(turns), self.sources(turns, len(turns)), raw, turns
-
-    def _too_long(self, question: str) -> str:
-        if len(question) <= self.limit:
-            return ""
-        return (
-            f"Your question is {len(question):,} characters long; the limit is "
-            f"{self.limit:,}. Please shorten it and ask again."
-        )
 
     def _answer(self, turn: Turn) -> Turn:
         try:

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any, Literal
 
 from allguide.answer.chain import EDITION_NOTE
+from allguide.rules.common import verdict
 from allguide.types import Answer, Chunk, Citation, ToolCall
 
 BANNER = "2015 NCCN ALL guideline text only · not medical advice · runs offline"
@@ -31,9 +32,6 @@ _LABELS: dict[Kind, str] = {
     "refusal": "Outside the guideline",
     "error": "Could not answer",
 }
-_PROVENANCE = frozenset(
-    {"status", "rule", "quotes", "source", "chunk_ids", "notes", "missing", "question"}
-)
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -182,11 +180,6 @@ def _rows(data: Mapping[str, Any]) -> str:
         for k, v in data.items()
     )
     return f'<table class="ag-kv">{rows}</table>'
-
-
-def verdict(output: Mapping[str, Any]) -> dict[str, Any]:
-    """The rule's own result fields (provenance and status left out)."""
-    return {k: v for k, v in output.items() if k not in _PROVENANCE}
 
 
 def rule_citation(output: Mapping[str, Any], chunks: Mapping[str, Chunk]) -> str:

@@ -18,10 +18,10 @@ from allguide.answer import gate
 from allguide.answer.condense import condense
 from allguide.answer.extractive import (
     CitationBook,
+    category_note,
     compose,
     idf_weights,
     select_sentences,
-    stated_categories,
     tool_sentence,
 )
 from allguide.answer.route import ToolRequest, parse_requests
@@ -127,11 +127,8 @@ class AnswerChain:
             )
         if self._llm is not None:
             answer = self._llm.answer(question, standalone=standalone, history=history)
-            categories = stated_categories(answer.citations, self.chunks)
-            if categories and not answer.refused:
-                note = (
-                    f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
-                )
+            note = category_note(answer.citations)
+            if note and not answer.refused:
                 answer = answer.model_copy(update={"answer": f"{answer.answer} {note}"})
             return answer
         hits = self.retriever.search(standalone, _RETRIEVE_K)
@@ -165,7 +162,7 @@ class AnswerChain:
         unknown = [k for k, v in inputs.items() if v is None]
         known = {k: v for k, v in inputs.items() if v is not None}
         try:
-            outcomes = [_run(request.name, {**known, **probe}) for probe in _probes(unknown)]
+            outcomes = [run_tool(request.name, {**known, **probe}) for probe in _probes(unknown)]
         except ToolInputError as exc:
             failed: dict[str, Any] = {"status": "error", "error": exc.message}
             return ToolCall(name=request.name, input=known, output=failed), ""
@@ -211,11 +208,7 @@ class AnswerChain:
         quoted = [c.quote for c in book.citations]
         fresh = [s for s in sentences if not any(s.text in q or q in s.text for q in quoted)]
         parts.append(compose(fresh, book))
-        categories = stated_categories(book.citations, self.chunks)
-        if categories:
-            parts.append(
-                f"NCCN category of evidence stated in the cited text: {', '.join(categories)}."
-            )
+        parts.append(category_note(book.citations))
         return Answer(
             answer=" ".join(p for p in parts if p),
             citations=book.citations,
@@ -246,10 +239,6 @@ class AnswerChain:
                 f"{', '.join(unstated)}."
             )
         return text
-
-
-def _run(name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    return run_tool(name, dict(payload))
 
 
 def _probes(unknown: Sequence[str]) -> list[dict[str, Any]]:

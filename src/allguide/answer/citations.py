@@ -177,11 +177,12 @@ def strip_markers(sentence: str) -> str:
 def best_quote(sentence: str, passage: str, *, support: Support, threshold: float) -> str:
     """The passage sentence (or two adjacent ones) that best supports `sentence`, verbatim."""
     spans = sentence_spans(passage) or [(0, len(passage))]
-    candidates = list(spans)
-    if max(support(sentence, passage[s:e]) for s, e in spans) < threshold:
-        candidates += [(a[0], b[1]) for a, b in pairwise(spans)]
+    scores = {span: support(sentence, passage[span[0] : span[1]]) for span in spans}
+    if max(scores.values()) < threshold:
+        for a, b in pairwise(spans):
+            scores[(a[0], b[1])] = support(sentence, passage[a[0] : b[1]])
     # max() keeps the first of equal scores: single sentences, in reading order, come first.
-    start, end = max(candidates, key=lambda span: support(sentence, passage[span[0] : span[1]]))
+    start, end = max(scores, key=scores.__getitem__)
     return passage[start:end]
 
 

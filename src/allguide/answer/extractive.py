@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,14 +24,6 @@ _RELATIVE_FLOOR = 0.35  # drop sentences scoring this far below the best one
 _PER_CHUNK = 2
 _LEXICAL_WEIGHT = 0.35
 _LENGTH_PENALTY = 0.05  # per 250 characters beyond 250: long sentences match more words
-
-
-@dataclass(frozen=True)
-class Composed:
-    """Answer text with `[n]` markers and the citations they refer to."""
-
-    text: str
-    citations: list[Citation]
 
 
 class CitationBook:
@@ -161,14 +152,17 @@ def compose(sentences: Sequence[Sentence], book: CitationBook) -> str:
 _CATEGORY = re.compile(r"\bcategory (1|2A|2B|3)\b", re.I)
 
 
-def stated_categories(citations: Sequence[Citation], chunks: Mapping[str, Chunk]) -> list[str]:
-    """NCCN categories of evidence that the cited quotes (or their passages' notes) state."""
+def category_note(citations: Sequence[Citation]) -> str:
+    """The NCCN categories of evidence that the cited quotes state, as one sentence ("" when
+    none does)."""
     found: list[str] = []
     for c in citations:
         for match in _CATEGORY.finditer(c.quote):
             if match.group(1).upper() not in found:
                 found.append(match.group(1).upper())
-    return found
+    if not found:
+        return ""
+    return f"NCCN category of evidence stated in the cited text: {', '.join(found)}."
 
 
 def tool_sentence(call: ToolCall) -> str:

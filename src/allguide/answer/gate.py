@@ -54,7 +54,7 @@ _ALL_ANCHOR = re.compile(
     re.I,
 )
 _DRUG_LIKE = re.compile(
-    r"\b[a-z]{4,}(?:mab|nib|cel|leucel|ase|stat|limus|parin|cillin|mycin|platin|taxel|rubicin|"
+    r"\b[a-z]{4,}(?:mab|nib|cel|ase|stat|limus|parin|cillin|mycin|platin|taxel|rubicin|"
     r"ciclib|lisib|tide|sertib|rafenib)\b",
     re.I,
 )

@@ -36,11 +36,11 @@ class Measure:
 def to_number(number: str, thousands: str | None, unit: str | None) -> float:
     value = units.parse_count(number + (thousands or ""))
     unit = (unit or "").strip()
-    if re.match(_E12.strip(), unit) or re.match(r"^(?:T/L)", unit):
+    if re.match(_E12, unit):
         return units.per_liter_e12_to_per_mcl(value)
-    if re.match(r"^(?:[×xX*]\s*10\s*(?:\^\s*9|⁹|9)|G/L)", unit):
+    if re.match(_E9, unit):
         return units.per_liter_e9_to_per_mcl(value)
-    if re.match(r"^(?:million|[×xX*]\s*10\s*(?:\^\s*6|⁶|6))", unit):
+    if re.match(_MILLION, unit):
         return value * 1_000_000
     return value
 

@@ -23,6 +23,7 @@ from allguide.answer.quantities import (
     power,
 )
 from allguide.rules import units
+from allguide.rules.abl1 import THREE_LETTER
 
 
 @dataclass
@@ -52,7 +53,7 @@ _CSF_BLASTS_NEG = re.compile(
 _CSF_BLASTS_POS = re.compile(
     r"\b(?:with|shows?|showing|has|had)\s+(?:\w+\s+){0,2}?(?:lympho)?blasts|"
     r"(?:lympho)?blasts (?:seen|present|identified|on cytospin)|positive cytospin|"
-    r"cytospin (?:is )?positive|a few blasts",
+    r"cytospin (?:is )?positive",
     re.I,
 )
 
@@ -75,11 +76,12 @@ def _flag(text: str, yes: str, no: str) -> bool | None:
 
 
 def _cns_request(text: str) -> ToolRequest | None:
-    measures = [m for m in find_measures(text) if m.site == "csf"]
+    found_measures = find_measures(text)
+    measures = [m for m in found_measures if m.site == "csf"]
     wbc = [m for m in measures if m.label in ("wbc", "cells")]
     if not wbc or not SITE.search(text):
         return None
-    blood = [m for m in find_measures(text) if m.site == "blood"]
+    blood = [m for m in found_measures if m.site == "blood"]
     inputs: dict[str, Any] = {
         "csf_wbc_per_mcl": wbc[-1].value,
         "csf_blasts_present": _csf_blasts(text),
@@ -97,10 +99,9 @@ def _cns_request(text: str) -> ToolRequest | None:
             text, r"cranial nerve|nerve palsy|facial palsy", r"no cranial nerve"
         ),
     }
-    for label, key in (("rbc", "csf_rbc_per_mcl"),):
-        found = [m for m in measures if m.label == label]
-        if found:
-            inputs[key] = found[-1].value
+    csf_rbc = [m for m in measures if m.label == "rbc"]
+    if csf_rbc:
+        inputs["csf_rbc_per_mcl"] = csf_rbc[-1].value
     for label, key in (("wbc", "blood_wbc_per_mcl"), ("rbc", "blood_rbc_per_mcl")):
         found = [m for m in blood if m.label in (label, "cells")]
         if found:
@@ -245,7 +246,7 @@ def _mrd_request(text: str) -> ToolRequest | None:
     return _request("mrd_status", inputs)
 
 
-_AA = "Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val"
+_AA = "|".join(code.title() for code in THREE_LETTER)
 _MUTATION = re.compile(
     rf"\b(?:p\.)?(?:[A-Z]\d{{2,4}}[A-Z](?:/[A-Z])*|(?:{_AA})\d{{2,4}}(?:{_AA}))(?![\w-])"
 )

@@ -47,33 +47,19 @@ class Retrieved:
 class Retriever(Protocol):
     """Anything that returns the best `k` passages for a query, best first."""
 
-    name: str
-
     def search(self, query: str, k: int) -> list[Retrieved]: ...
 
 
 class AssistantRetriever:
-    """Our index searched by `Assistant.search` in one mode (hybrid, dense or bm25)."""
+    """Our index searched by `Assistant.retrieve` in one mode (hybrid, dense or bm25)."""
 
     def __init__(self, assistant: Assistant, mode: Mode) -> None:
-        self.name: str = mode
         self._assistant = assistant
         self._mode: Mode = mode
 
     def search(self, query: str, k: int) -> list[Retrieved]:
-        hits = self._assistant.search(query, k, mode=self._mode)
-        return [
-            Retrieved(
-                chunk_id=h.chunk.chunk_id,
-                text=h.chunk.text,
-                section=h.chunk.section,
-                title=h.chunk.title,
-                page=h.chunk.page,
-                kind=h.chunk.kind,
-                score=round(h.score, 6),
-            )
-            for h in hits
-        ]
+        passages = self._assistant.retrieve(query, k, mode=self._mode)
+        return [Retrieved(**p.model_dump()) for p in passages]
 
 
 def _text_splitter() -> Any:
@@ -92,8 +78,6 @@ def _text_splitter() -> Any:
 class VanillaRetriever:
     """The common LangChain recipe over the raw corpus, in an in-memory Chroma collection."""
 
-    name = "vanilla"
-
     def __init__(self, corpus_dir: Path, embedder: Embedder) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -110,7 +94,6 @@ class VanillaRetriever:
                 ids.append(f"vanilla:{doc.source}:{i:05d}")
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         self._collection_name = f"vanilla-{os.getpid()}-{next(_collections)}"
-        self.chunks = len(texts)
         self._store = Chroma.from_texts(
             texts,
             embedder.langchain_stock,
@@ -145,7 +128,6 @@ def make_retriever(name: str, assistant: Assistant) -> Retriever:
     """The retriever called `name` over the assistant's corpus and embedder."""
     if name == "vanilla":
         return VanillaRetriever(assistant.settings.corpus_dir, assistant.embedder)
-    modes: dict[str, Mode] = {mode: mode for mode in MODES}
-    if name in modes:
-        return AssistantRetriever(assistant, modes[name])
+    if name in MODES:
+        return AssistantRetriever(assistant, name)
     raise ValueError(f"unknown retriever {name!r}; known: {', '.join(RETRIEVERS)}")

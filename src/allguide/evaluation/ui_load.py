@@ -7,7 +7,6 @@ runs `sessions` clients in parallel, each asking `questions` questions in one co
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import subprocess
@@ -21,6 +20,8 @@ from contextlib import contextmanager
 from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
+
+from allguide.evaluation.metrics import percentile
 
 # A conversation whose follow-ups ("And CNS-2?", "And in adults?") need the history.
 LOAD_QUESTIONS = (
@@ -101,7 +102,7 @@ def run_load(url: str, *, sessions: int = 20, questions: int = 5) -> dict[str, A
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         results = list(pool.map(lambda _: _session(url, questions), range(sessions)))
-    latencies = sorted(ms for session_ms, _ in results for ms in session_ms)
+    latencies = [ms for session_ms, _ in results for ms in session_ms]
     errors = [error for _, session_errors in results for error in session_errors]
     return {
         "sessions": sessions,
@@ -111,7 +112,7 @@ def run_load(url: str, *, sessions: int = 20, questions: int = 5) -> dict[str, A
         "error_examples": errors[:3],
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),
-        "max_ms": round(latencies[-1], 1) if latencies else 0.0,
+        "max_ms": round(max(latencies, default=0.0), 1),
         "wall_s": round(time.perf_counter() - started, 2),
     }
 
@@ -136,11 +137,3 @@ def _session(url: str, questions: int) -> tuple[list[float], list[str]]:
     finally:
         client.close()
     return latencies, errors
-
-
-def percentile(ordered: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an ascending list (0.0 when empty)."""
-    if not ordered:
-        return 0.0
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]

@@ -65,6 +65,11 @@ class Embedder:
     def embed_query(self, text: str) -> list[float]:
         return list(self._cached_query(text))
 
+    @staticmethod
+    def clear_query_cache() -> None:
+        """Forget every cached query embedding (benchmarks time novel questions)."""
+        Embedder._cached_query.cache_clear()
+
     @lru_cache(maxsize=1024)  # noqa: B019 - one Embedder per process; the cache is the point
     def _cached_query(self, text: str) -> tuple[float, ...]:
         return tuple(self.langchain.embed_query(text))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from allguide.index.embed import Embedder
-from allguide.index.store import ChunkStore
+from allguide.index.store import ChunkStore, embedding_text
 from allguide.retrieval.expand import Expander, expand_abbreviations
 from allguide.retrieval.fusion import fuser
 from allguide.retrieval.lexical import BM25Index, Tokenizer, clinical_tokens
@@ -66,7 +66,7 @@ class HybridRetriever:
         self._settings = settings
         self._expand = expander
         self._fuse = fuser(settings.fusion, k=settings.rrf_k)
-        self._bm25 = BM25Index([f"{c.title}. {c.text}" for c in chunks], tokenizer=tokenizer)
+        self._bm25 = BM25Index([embedding_text(c) for c in chunks], tokenizer=tokenizer)
 
     def search(self, query: str, k: int, *, mode: Mode = "hybrid") -> list[Hit]:
         """The best `k` hits for `query`, best first."""
@@ -113,8 +113,3 @@ class HybridRetriever:
             if chunk_id in self._by_id and chunk_id not in best:
                 best[chunk_id] = score
         return list(best.items())
-
-    def similarity(self, query: str) -> float:
-        """Cosine similarity of the query to its nearest chunk (how well the corpus covers it)."""
-        hits = self._store.query(self._embedder.embed_query(self._expand(query)), 1)
-        return hits[0][1] if hits else 0.0

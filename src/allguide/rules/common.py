@@ -73,6 +73,12 @@ class RuleOutput(BaseModel):
         return {"status": data["status"], **own, **data}
 
 
+def verdict(output: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule output's own result fields: what every rule output carries (status, rule,
+    quotes, source, ids, notes, missing, question) left out."""
+    return {key: value for key, value in output.items() if key not in RuleOutput.model_fields}
+
+
 def cited(rule: str, quotes: Sequence[str] = ()) -> dict[str, Any]:
     """`rule`, `quotes` and the ids of the chunks holding them, for a `RuleOutput`."""
     ids: dict[str, None] = {}
