@@ -158,3 +158,9 @@ def test_unwritable_home_and_unreachable_server(
     monkeypatch.setenv("ALLGUIDE_CHROMA_URL", "ftp://example")
     assert main(["ingest"]) == 2
     assert "must look like http://host:port" in capsys.readouterr().err
+
+
+def test_the_embedding_batch_size_setting_reaches_the_model(tmp_path: Path) -> None:
+    assistant = Assistant(Settings(home=tmp_path, embed_batch_size=8))
+    assert assistant.embedder.langchain.encode_kwargs["batch_size"] == 8
+    assert Assistant(Settings(home=tmp_path)).embedder.langchain.encode_kwargs["batch_size"] == 32

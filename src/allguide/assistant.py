@@ -25,7 +25,9 @@ class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.store = open_store(self.settings)
-        self.embedder = Embedder(self.settings.embed_model)
+        self.embedder = Embedder(
+            self.settings.embed_model, batch_size=self.settings.embed_batch_size
+        )
 
     def ingest(self, *, rebuild: bool = False, show_progress: bool = False) -> IngestReport:
         """Build the index if missing or stale (or always, with `rebuild`)."""

@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(
         None, description="Sentence-transformers model folder; unset uses the bundled MiniLM."
     )
-    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    embed_batch_size: int = Field(
+        32, ge=1, le=1024, description="Chunks and sentences embedded per batch at ingest."
+    )
     max_question_chars: int = Field(
         2000, ge=50, le=100_000, description="Longer questions are refused with a message."
     )

@@ -23,14 +23,16 @@ def bundled_model_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, max_tokens: int | None = MAX_TOKENS) -> HuggingFaceEmbeddings:
+def _load(
+    path: str, max_tokens: int | None = MAX_TOKENS, batch_size: int = 32
+) -> HuggingFaceEmbeddings:
     """Load a model once per process (per input length), however many Embedders use it."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     embeddings = HuggingFaceEmbeddings(
         model_name=path,
         model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
     )
     if max_tokens is not None:
         embeddings._client.max_seq_length = max_tokens
@@ -40,8 +42,9 @@ def _load(path: str, max_tokens: int | None = MAX_TOKENS) -> HuggingFaceEmbeddin
 class Embedder:
     """Normalized MiniLM embeddings; the model loads on first use, once per process."""
 
-    def __init__(self, model_path: Path | None = None) -> None:
+    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32) -> None:
         self._path = model_path
+        self._batch_size = batch_size
 
     @property
     def name(self) -> str:
@@ -52,7 +55,7 @@ class Embedder:
     @property
     def langchain(self) -> HuggingFaceEmbeddings:
         """The same model as a LangChain `Embeddings` (used by the LLM path and the index)."""
-        return _load(str(self._path or bundled_model_path()))
+        return _load(str(self._path or bundled_model_path()), MAX_TOKENS, self._batch_size)
 
     @property
     def langchain_stock(self) -> HuggingFaceEmbeddings:
