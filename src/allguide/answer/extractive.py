@@ -3,7 +3,8 @@
 Every sentence of the answer is a verbatim sentence of a retrieved passage, cited `[n]`, or a
 rule tool's verdict followed by the rule it applied (also verbatim, also cited). Sentences are
 scored against the query by embedding similarity plus IDF-weighted word overlap, de-duplicated,
-at most two per passage, and ordered as the guideline orders them.
+at most two per passage; the best leads, the rest follow their passages' retrieval order
+(reading order within a passage).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def select_sentences(
         chosen.append(i)
         per_chunk[sentence.chunk_id] = per_chunk.get(sentence.chunk_id, 0) + 1
     picked = [candidates[i] for i in chosen]
-    # The best sentence leads; the rest follow in the guideline's order.
+    # The best sentence leads; the rest by their passage's retrieval rank, then reading order.
     rest = sorted(picked[1:], key=lambda s: (rank[s.chunk_id], s.start))
     return picked[:1] + rest
 
