@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from allguide.errors import BadInputError
-from allguide.evaluation.dataset import EvalItem
+from allguide.evaluation.dataset import EvalItem, parse_jsonl
 from allguide.types import Citation, Message
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -87,17 +87,7 @@ def read_feedback(path: Path) -> list[FeedbackRecord]:
         raise BadInputError(f"no feedback recorded yet: {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"cannot read feedback file {path}: {exc}") from None
-    records: list[FeedbackRecord] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(FeedbackRecord.model_validate_json(line))
-        except ValidationError as exc:
-            problem = exc.errors()[0]["msg"]
-            message = f"{path} line {number}: not a feedback record ({problem})"
-            raise BadInputError(message) from None
-    return records
+    return parse_jsonl(text, FeedbackRecord, source=str(path), what="a feedback record")
 
 
 def to_eval_items(records: Iterable[FeedbackRecord]) -> list[EvalItem]:

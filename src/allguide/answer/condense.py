@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from allguide.answer.route import MUTATION
 from allguide.types import Message
 
 # Slots a follow-up can replace; each pattern finds the slot's value in a question.
@@ -24,9 +25,7 @@ SLOTS: dict[str, re.Pattern[str]] = {
     ),
     # The spelled-out forms first: "Ph-" alone would leave "negative" of "Ph-negative" behind.
     "ph": re.compile(r"\bPh-(?:positive|negative|like)\b|\bPh\s?[+−-](?!like)", re.I),
-    "mutation": re.compile(
-        r"\b(?:p\.)?[A-Z]\d{2,4}[A-Z](?:/[A-Z])*\b|\b[A-Z][a-z]{2}\d{2,4}[A-Z][a-z]{2}\b"
-    ),
+    "mutation": MUTATION,
     "cns_class": re.compile(r"\bCNS-?[123]\b", re.I),
     "response": re.compile(r"\b(?:CRi|CRu|CR|PR|PD|NR|progression|relapse)\b"),
     "assay": re.compile(r"\b(?:flow(?: cytometry)?|RQ-PCR|PCR|NGS)\b", re.I),

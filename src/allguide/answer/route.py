@@ -247,7 +247,7 @@ def _mrd_request(text: str) -> ToolRequest | None:
 
 
 _AA = "|".join(code.title() for code in THREE_LETTER)
-_MUTATION = re.compile(
+MUTATION = re.compile(
     rf"\b(?:p\.)?(?:[A-Z]\d{{2,4}}[A-Z](?:/[A-Z])*|(?:{_AA})\d{{2,4}}(?:{_AA}))(?![\w-])"
 )
 _NEGATED = re.compile(r"\b(?:not|no|without|negative for)\s+$", re.I)
@@ -258,7 +258,7 @@ def _tki_request(text: str) -> ToolRequest | None:
         return None
     found = [
         m.group()
-        for m in _MUTATION.finditer(text)
+        for m in MUTATION.finditer(text)
         if not _NEGATED.search(text[max(0, m.start() - 15) : m.start()])
         and not re.search(r"\b(?:JAK2|FLT3|KRAS|NRAS)\s*$", text[max(0, m.start() - 8) : m.start()])
     ]

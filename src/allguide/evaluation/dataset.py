@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -66,6 +66,9 @@ class EvalItem(_Strict):
     expect_tool: ExpectTool | None = None
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def normalize_evidence(text: str) -> str:
     """Fold (NFKC: `10⁻⁴` -> `10-4`), lower-case, keep letters and digits: case, spacing and
     punctuation then do not count, so repairs made by cleaning do not break a match."""
@@ -80,21 +83,29 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {message}" if where else message
 
 
-def parse_dataset(text: str, *, source: str = "<dataset>") -> list[EvalItem]:
-    """Parse JSON Lines into items; a malformed line or a repeated id raises `BadInputError`."""
-    items: list[EvalItem] = []
-    seen: set[str] = set()
+def parse_jsonl(text: str, model: type[M], *, source: str, what: str = "") -> list[M]:
+    """One `model` per non-blank line; a malformed line raises `BadInputError` naming the line
+    (and `what` the line should have been)."""
+    records: list[M] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            item = EvalItem.model_validate_json(line)
+            records.append(model.model_validate_json(line))
         except ValidationError as exc:
-            raise BadInputError(f"{source} line {number}: {_describe(exc)}") from None
+            problem = f"not {what} ({_describe(exc)})" if what else _describe(exc)
+            raise BadInputError(f"{source} line {number}: {problem}") from None
+    return records
+
+
+def parse_dataset(text: str, *, source: str = "<dataset>") -> list[EvalItem]:
+    """Parse JSON Lines into items; a malformed line or a repeated id raises `BadInputError`."""
+    items = parse_jsonl(text, EvalItem, source=source)
+    seen: set[str] = set()
+    for number, item in enumerate(items, start=1):
         if item.id in seen:
-            raise BadInputError(f"{source} line {number}: duplicate id {item.id!r}")
+            raise BadInputError(f"{source} item {number}: duplicate id {item.id!r}")
         seen.add(item.id)
-        items.append(item)
     return items
 
 
