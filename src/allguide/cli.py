@@ -83,14 +83,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 100, got {value}")
-    return value
+def _int_between(low: int, high: int, noun: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_between(1, 100, "a whole number")
+_port = _int_between(1, 65535, "a port number")
 
 
 def _assistant() -> Any:
@@ -112,13 +121,15 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _retrieve(args: argparse.Namespace) -> int:
+    from allguide.types import page_label
+
     passages = _assistant().retrieve(args.query, args.k, mode=args.mode)
     if args.json:
         print(json.dumps([p.model_dump(exclude={"source"}) for p in passages], ensure_ascii=False))
         return 0
     for rank, p in enumerate(passages, start=1):
-        page = f"p. {p.page}" if p.page else "page n/a"
-        print(f"[{rank}] {p.section} · {page} · {p.kind} · score {p.score:.4f} · {p.chunk_id}")
+        where = f"{p.section} · {page_label(p.page)} · {p.kind}"
+        print(f"[{rank}] {where} · score {p.score:.4f} · {p.chunk_id}")
         print(f"    {p.text[:300].replace(chr(10), ' ')}{'…' if len(p.text) > 300 else ''}")
     return 0
 
@@ -141,7 +152,7 @@ def _ask(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from allguide.rules.common import verdict as rule_verdict
-    from allguide.types import Message
+    from allguide.types import Message, page_label
 
     history: list[Message] = []
     if args.history:
@@ -168,8 +179,7 @@ def _ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            page = f"p. {c.page}" if c.page else "page n/a"
-            print(f"  [{c.n}] {c.section}, {page} ({c.chunk_id}): “{c.quote}”")
+            print(f"  [{c.n}] {c.section}, {page_label(c.page)} ({c.chunk_id}): “{c.quote}”")
     return 0
 
 
@@ -184,16 +194,6 @@ def _tool(args: argparse.Namespace) -> int:
         raise BadInputError('--input must be a JSON object, e.g. \'{"mutations": ["T315I"]}\'')
     print(json.dumps(run_tool(args.name, payload), ensure_ascii=False, indent=2))
     return 0
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {value}")
-    return value
 
 
 def _serve(args: argparse.Namespace) -> int:

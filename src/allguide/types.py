@@ -72,3 +72,8 @@ class Message(_Frozen):
 
     role: Literal["user", "assistant"]
     content: str
+
+
+def page_label(page: int | None) -> str:
+    """`p. 1252`, or `page n/a` when the journal page is unknown."""
+    return f"p. {page}" if page else "page n/a"

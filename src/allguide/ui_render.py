@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from allguide.answer.chain import EDITION_NOTE
 from allguide.rules.common import verdict
-from allguide.types import Answer, Chunk, Citation, ToolCall
+from allguide.types import Answer, Chunk, Citation, ToolCall, page_label
 
 BANNER = "2015 NCCN ALL guideline text only · not medical advice · runs offline"
 Kind = Literal["answer", "clarify", "refusal", "error"]
@@ -46,11 +46,6 @@ def answer_kind(answer: Answer) -> Kind:
 def text_html(text: str) -> str:
     """Escaped text with line breaks kept."""
     return escape(text).replace("\n", "<br>")
-
-
-def page_label(page: int | None) -> str:
-    """`p. 1252`, or `page n/a` when the journal page is unknown."""
-    return f"p. {page}" if page else "page n/a"
 
 
 def chip(n: int, *, turn: int, title: str = "") -> str:
