@@ -16,6 +16,7 @@ from allguide.evaluation.dataset import (
     load_dataset,
     normalize_evidence,
     parse_dataset,
+    split_of,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +32,7 @@ REQUIRED_KEYS = {
     "answer_keywords",
     "category",
     "expect_refusal",
+    "split",
 }
 OPTIONAL_KEYS = {"expect_tool"}
 ID_PATTERN = re.compile(r"^[a-z]+-\d{3}$")
@@ -45,6 +47,8 @@ TOOL_OUTPUTS: dict[str, dict[str, set[object]]] = {
     "mrd_status": {"mrd_status": {"negative", "positive"}},
 }
 NEEDS_INPUT = {"status": "needs_input"}
+# Categories added with the dev/test split (issue 10); each must appear in both splits.
+SPLIT_CATEGORIES = ("overview", "definition", "out_of_scope", "near_miss", "followup")
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +74,24 @@ def test_every_line_is_an_object_with_exactly_the_allowed_keys() -> None:
         assert isinstance(row, dict), number
         assert REQUIRED_KEYS <= set(row) <= REQUIRED_KEYS | OPTIONAL_KEYS, number
         assert isinstance(row["expect_refusal"], bool), number
+        assert list(row)[-1] == "split", number
+
+
+def test_split_of_hashes_the_id() -> None:
+    assert split_of("x-001") == "dev"
+    assert split_of("mrd-001") == split_of("mrd-001")
+    assert {split_of(f"x-{n:03d}") for n in range(20)} == {"dev", "test"}
+
+
+def test_every_item_is_in_the_split_its_id_hashes_to(items: list[EvalItem]) -> None:
+    wrong = [item.id for item in items if item.split != split_of(item.id)]
+    assert wrong == []
+
+
+def test_dev_and_test_each_hold_some_of_every_new_category(items: list[EvalItem]) -> None:
+    for category in SPLIT_CATEGORIES:
+        splits = Counter(item.split for item in items if item.category == category)
+        assert splits["dev"] > 0 and splits["test"] > 0, (category, splits)
 
 
 def test_ids_are_unique_and_readable(items: list[EvalItem]) -> None:
@@ -116,6 +138,9 @@ def test_counts_meet_the_issue_minimums(items: list[EvalItem]) -> None:
     assert sum(1 for item in items if item.history) >= 15
     assert sum(1 for item in items if item.expect_refusal) >= 12
     assert sum(1 for item in items if item.expect_tool is not None) >= 15
+    used = Counter(item.category for item in items)
+    assert used["overview"] >= 22 and used["definition"] >= 18
+    assert used["near_miss"] >= 12 and used["out_of_scope"] >= 33 and used["followup"] >= 35
 
 
 def test_every_category_is_known_and_every_topic_is_covered(items: list[EvalItem]) -> None:
@@ -163,6 +188,7 @@ def _line(**changes: object) -> str:
         "answer_keywords": [],
         "category": "cns",
         "expect_refusal": False,
+        "split": "dev",
     }
     return json.dumps(row | changes)
 
@@ -176,6 +202,7 @@ def _line(**changes: object) -> str:
         (_line(), "duplicate id"),
         (_line(id="x-002", extra=1), "extra"),
         (_line(id="x-002", history=[{"role": "doctor", "content": "a"}]), "history.0.role"),
+        (_line(id="x-002", split="train"), "split"),
     ],
 )
 def test_malformed_line_raises_bad_input_naming_the_line(
@@ -192,6 +219,14 @@ def test_malformed_line_raises_bad_input_naming_the_line(
 def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="cannot read"):
         load_dataset(tmp_path / "absent.jsonl")
+
+
+def test_an_item_built_without_a_split_gets_the_one_its_id_hashes_to() -> None:
+    row = json.loads(_line(id="x-003"))
+    del row["split"]
+    (item,) = parse_dataset(json.dumps(row))
+    assert item.split == split_of("x-003")
+    assert "split" not in item.model_dump()  # exports (feedback) keep the pinned format
 
 
 def test_blank_lines_are_skipped_and_tool_expectations_parse() -> None:

@@ -5,9 +5,10 @@ Format and category vocabulary are documented in `evals/README.md` and DESIGN.md
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +18,7 @@ from allguide.types import Message
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 CATEGORIES: dict[str, str] = {
+    "overview": "broad trainee or patient-education questions answered from a whole section",
     "epidemiology": "overview, incidence, survival, risk factors, categories of evidence",
     "diagnosis": "presentation, diagnostic criteria, workup, lymphoblastic lymphoma",
     "immunophenotype": "flow cytometric subtypes and markers, MPAL",
@@ -34,12 +36,26 @@ CATEGORIES: dict[str, str] = {
     "supportive_care": "infections, asparaginase toxicity, steroids, methotrexate, TPMT",
     "cns": "CNS status, prophylaxis and treatment; testicular disease",
     "response_criteria": "blood/marrow, CNS and mediastinal response definitions",
+    "definition": "definitions and criteria: CNS status, response, MRD negativity, subtypes, ages",
     "mrd": "MRD methods, thresholds, timing and study results (childhood and adult)",
     "surveillance": "follow-up after completion of therapy",
     "followup": "elliptical follow-up questions that need the conversation history",
     "vignette": "cases with lab values that need a rule tool",
+    "near_miss": "in-scope questions that sound out of scope (CML, lymphoma, other specialties)",
     "out_of_scope": "questions the 2015 ALL guideline does not answer; expect a refusal",
 }
+
+
+Split = Literal["dev", "test"]
+
+
+def split_of(item_id: str) -> Split:
+    """The stable dev/test split of an item: "dev" when SHA-256 of its id is even, else "test"."""
+    return "dev" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def _split_from_id(data: dict[str, Any]) -> Split:
+    return split_of(str(data.get("id", "")))
 
 
 class _Strict(BaseModel):
@@ -64,6 +80,10 @@ class EvalItem(_Strict):
     category: NonEmpty
     expect_refusal: bool
     expect_tool: ExpectTool | None = None
+    # Every line of evals/qa.jsonl carries its split (the dataset tests check it equals
+    # `split_of(id)`). Items built in code (feedback exports) get it from the id, and it is
+    # not dumped, so an exported file keeps the format tests/test_feedback.py pins.
+    split: Split = Field(default_factory=_split_from_id, exclude=True)
 
 
 M = TypeVar("M", bound=BaseModel)
