@@ -70,14 +70,14 @@ class Assistant:
     @cached_property
     def chain(self) -> AnswerChain:
         from allguide.answer.chain import AnswerChain
-        from allguide.answer.sentences import SentenceIndex
+        from allguide.answer.units import UnitIndex
 
         retriever = self.retriever
         chain = AnswerChain(
             retriever,
             settings=self.settings,
             embed_query=self.embedder.embed_query,
-            sentences=SentenceIndex(*self.store.load_sentences()),
+            units=UnitIndex(*self.store.load_units()),
         )
         if self.settings.llm != "extractive":
             chain.use_llm(*self._llm_parts(chain))

@@ -15,20 +15,24 @@ from typing import Any, Protocol
 import numpy as np
 
 from allguide.answer import gate
+from allguide.answer.classify import Question, classify
+from allguide.answer.compose import Composer, idf_weights
 from allguide.answer.condense import condense
 from allguide.answer.extractive import (
     CitationBook,
+    category_line,
     category_note,
-    compose,
-    idf_weights,
-    select_sentences,
+    render,
     tool_sentence,
 )
-from allguide.answer.route import ToolRequest, parse_requests
-from allguide.answer.sentences import SentenceIndex
+from allguide.answer.route import MUTATION, ToolRequest, parse_requests
+from allguide.answer.units import UnitIndex
+from allguide.corpus.layout import topic_sections
+from allguide.corpus.units import Unit
 from allguide.errors import BadInputError, ToolInputError
 from allguide.retrieval.hybrid import Hit, HybridRetriever
 from allguide.retrieval.lexical import clinical_tokens
+from allguide.rules.abl1 import parse_mutations
 from allguide.settings import Settings
 from allguide.tools import run_tool
 from allguide.types import Answer, Chunk, Message, ToolCall
@@ -85,14 +89,14 @@ class AnswerChain:
         *,
         settings: Settings,
         embed_query: Callable[[str], list[float]],
-        sentences: SentenceIndex,
+        units: UnitIndex,
     ) -> None:
         self.retriever = retriever
         self.settings = settings
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
         self._embed_query = embed_query
-        self._sentences = sentences
-        self._idf = idf_weights(retriever.chunks)
+        self._units = units
+        self._composer = Composer(units, idf_weights(retriever.chunks), retriever.chunks)
         self._vocabulary = {t for c in retriever.chunks for t in clinical_tokens(c.text)} | {
             w for c in retriever.chunks for w in gate.content_words(c.text)
         }
@@ -135,7 +139,7 @@ class AnswerChain:
         if not calls:
             decision = self._gate(standalone, hits)
             if decision.refuse:
-                return _refusal(decision.reason, hits)
+                return _refusal(decision.reason, hits if decision.suggest else [])
         return self._compose(standalone, hits, calls)
 
     # -- rule tools -------------------------------------------------------------------------------
@@ -184,7 +188,7 @@ class AnswerChain:
 
     def _gate(self, query: str, hits: Sequence[Hit]) -> gate.GateDecision:
         vector = np.asarray(self._embed_query(query), dtype=np.float32)
-        best = self._sentences.best_similarity(vector)
+        best = self._units.best_similarity(vector)
         return gate.decide(
             query,
             best_similarity=best,
@@ -196,18 +200,28 @@ class AnswerChain:
     def _compose(self, query: str, hits: Sequence[Hit], calls: Sequence[ToolCall]) -> Answer:
         book = CitationBook(self.chunks)
         parts = [self._tool_part(call, book) for call in calls]
+        question = classify(query)
         vector = np.asarray(self._embed_query(query), dtype=np.float32)
-        sentences = select_sentences(
+        selection = self._composer.select(
+            question,
             vector,
             clinical_tokens(query),
-            [h.chunk.chunk_id for h in hits],
-            self._sentences,
-            self._idf,
-            max_sentences=2 if calls else self.settings.answer.max_sentences,
+            [h.chunk for h in hits],
+            max_units=1 if calls else self.settings.answer.max_sentences,
+            mutations=_asked_mutations(query),
+            sections=topic_sections(query),
         )
         quoted = [c.quote for c in book.citations]
-        fresh = [s for s in sentences if not any(s.text in q or q in s.text for q in quoted)]
-        parts.append(compose(fresh, book))
+        fresh = [
+            u
+            for u in selection.units
+            if not any(u.text in q or q in u.text for q in quoted) and _about(u.text, calls)
+        ]
+        if len(fresh) != len(selection.units):
+            selection = type(selection)(tuple(fresh))
+        parts.append(render(selection, book))
+        if _is_recommendation(question, selection.units) and not calls:
+            parts.append(category_line(book, self._units.category))
         parts.append(category_note(book.citations))
         return Answer(
             answer=" ".join(p for p in parts if p),
@@ -241,22 +255,58 @@ class AnswerChain:
         return text
 
 
+def _asked_mutations(query: str) -> list[str]:
+    """The ABL1 mutations a question names, in one-letter form ([] when none parse)."""
+    named = [m.group() for m in MUTATION.finditer(query)]
+    if not named:
+        return []
+    try:
+        return parse_mutations(named)
+    except ToolInputError:
+        return []
+
+
+def _is_recommendation(question: Question, units: Sequence[Unit]) -> bool:
+    """Asked what to do, or answered with a recommendation: the answer says its category."""
+    return question.kind == "recommendation" or any(u.kind == "recommendation" for u in units[:1])
+
+
+def _about(text: str, calls: Sequence[ToolCall]) -> bool:
+    """After a rule verdict, a quote must name what the verdict is about (its class, response,
+    drug or mutation), so that it cannot be read as applying when it does not."""
+    if not calls:
+        return True
+    low = text.lower()
+    return any(term.lower() in low for call in calls for term in verdict_terms(call))
+
+
+def verdict_terms(call: ToolCall) -> list[str]:
+    """The words of a verdict a related quote would use ("CNS-2", "ponatinib", "T315I")."""
+    out = call.output
+    terms = [str(out.get(k)) for k in _VERDICT_KEYS if out.get(k) and k != "options"]
+    terms += [str(o) for o in out.get("options", []) or []]
+    terms += [str(m) for m in out.get("mutations", []) or []]
+    return [t for t in terms if t not in ("ok", "None") and len(t) > 2]
+
+
 def _probes(unknown: Sequence[str]) -> list[dict[str, Any]]:
     choices = [_PROBES.get(k, (False, True)) for k in unknown]
     return [dict(zip(unknown, combo, strict=True)) for combo in itertools.product(*choices)][:64]
 
 
+_VERDICT_KEYS = (
+    "status",
+    "cns_status",
+    "response",
+    "cns_response",
+    "mediastinal_response",
+    "mrd_status",
+    "options",
+)
+
+
 def _verdict(output: Mapping[str, Any]) -> str:
-    keys = (
-        "status",
-        "cns_status",
-        "response",
-        "cns_response",
-        "mediastinal_response",
-        "mrd_status",
-        "options",
-    )
-    return repr([output.get(k) for k in keys])
+    return repr([output.get(k) for k in _VERDICT_KEYS])
 
 
 def _history(history: Sequence[Message], limit: int) -> list[Message]:

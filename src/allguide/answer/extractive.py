@@ -1,30 +1,18 @@
-"""The offline grounded answerer: quote the few guideline sentences that answer the question.
+"""The offline grounded answerer's text: cited units, rule verdicts, the category line.
 
-Every sentence of the answer is a verbatim sentence of a retrieved passage, cited `[n]`, or a
-rule tool's verdict followed by the rule it applied (also verbatim, also cited). Sentences are
-scored against the query by embedding similarity plus IDF-weighted word overlap, de-duplicated,
-at most two per passage; the best leads, the rest follow their passages' retrieval order
-(reading order within a passage).
+Every sentence of the answer is a verbatim unit of a passage (`corpus/units.py`, chosen by
+`answer/compose.py`), cited `[n]`, or a rule tool's verdict followed by the rule it applied
+(also verbatim, also cited).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
-from allguide.answer.sentences import SentenceIndex
-from allguide.corpus.sentences import Sentence
-from allguide.retrieval.lexical import clinical_tokens
+from allguide.answer.compose import Selection
+from allguide.corpus.units import Unit
 from allguide.types import Chunk, Citation, ToolCall
-
-_NEAR_DUPLICATE = 0.9  # cosine between two sentences above which the second adds nothing
-_RELATIVE_FLOOR = 0.35  # drop sentences scoring this far below the best one
-_PER_CHUNK = 2
-_LEXICAL_WEIGHT = 0.35
-_LENGTH_PENALTY = 0.05  # per 250 characters beyond 250: long sentences match more words
 
 
 class CitationBook:
@@ -55,99 +43,38 @@ class CitationBook:
         return None
 
 
-def idf_weights(chunks: Sequence[Chunk]) -> dict[str, float]:
-    """Inverse document frequency of each token over the chunks."""
-    df: dict[str, int] = {}
-    for chunk in chunks:
-        for token in set(clinical_tokens(chunk.text)):
-            df[token] = df.get(token, 0) + 1
-    n = len(chunks)
-    return {t: math.log(1 + n / d) for t, d in df.items()}
+def render(selection: Selection, book: CitationBook) -> str:
+    """'Unit [n] Unit [m]', each unit cited from its chunk; an overview puts each section's
+    units on a line of their own after the section's name."""
+    if selection.sections:
+        return "\n".join(
+            f"{section.name}: {_cited(section.units, book)}" for section in selection.sections
+        )
+    return _cited(selection.units, book)
 
 
-def lexical_overlap(query_tokens: Sequence[str], sentence: str, idf: Mapping[str, float]) -> float:
-    """IDF-weighted share of the query's tokens that the sentence contains, in [0, 1]."""
-    wanted = {t: idf.get(t, 1.0) for t in query_tokens}
-    if not wanted:
-        return 0.0
-    have = set(clinical_tokens(sentence))
-    return sum(w for t, w in wanted.items() if t in have) / sum(wanted.values())
+def _cited(units: Sequence[Unit], book: CitationBook) -> str:
+    return " ".join(f"{shown(u)} [{book.cite(u.chunk_id, u.text)}]" for u in units)
 
 
-# "How common…", "what rate…": a sentence that states a number answers better.
-_QUANTITY_WORDS = frozenset(
-    "common many much rate rates proportion percentag often frequent frequenc incidenc "
-    "surviv os efs dfs rfs long dose level threshold".split()
-)
-_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
-_NUMBER_BONUS = 0.08
-_ECHO_PENALTY = 0.15
+def shown(unit: Unit) -> str:
+    """A unit as the answer shows it: a row or definition under its table heading, a list
+    item after its lead-in line."""
+    if unit.kind in ("row", "definition") and unit.context:
+        return f"{unit.context} — {unit.display}"
+    if unit.kind == "list_item" and unit.context and len(unit.context) <= _LEAD_IN_CHARS:
+        return f"{unit.context} {unit.display}"
+    return unit.display
 
 
-def _echo(query_tokens: Sequence[str], sentence: str) -> float:
-    """How much a sentence only repeats the question (1: every word of it is in the question)."""
-    tokens = [t for t in clinical_tokens(sentence) if len(t) > 2]
-    if not tokens:
-        return 1.0
-    asked = set(query_tokens)
-    return sum(1 for t in tokens if t in asked) / len(tokens)
+_LEAD_IN_CHARS = 120
 
 
-def select_sentences(
-    query_vector: np.ndarray,
-    query_tokens: Sequence[str],
-    ranked_chunk_ids: Sequence[str],
-    index: SentenceIndex,
-    idf: Mapping[str, float],
-    *,
-    max_sentences: int,
-) -> list[Sentence]:
-    """The best sentences of the ranked chunks, diverse, in reading order."""
-    rank = {chunk_id: r for r, chunk_id in enumerate(ranked_chunk_ids)}
-    candidates = [s for chunk_id in ranked_chunk_ids for s in index.sentences(chunk_id)]
-    if not candidates:
-        return []
-    vectors = index.vectors([s.row for s in candidates])
-    similarity = vectors @ query_vector
-    wants_number = bool(_QUANTITY_WORDS.intersection(query_tokens))
-    scored = sorted(
-        (
-            (
-                float(similarity[i])
-                + _LEXICAL_WEIGHT * lexical_overlap(query_tokens, s.text, idf)
-                + 0.05 / (1 + rank[s.chunk_id])
-                - _LENGTH_PENALTY * max(0, len(s.text) - 250) / 250
-                + (_NUMBER_BONUS if wants_number and _NUMBER.search(s.text) else 0.0)
-                - _ECHO_PENALTY * _echo(query_tokens, s.text),
-                i,
-            )
-            for i, s in enumerate(candidates)
-        ),
-        reverse=True,
-    )
-    best = scored[0][0]
-    chosen: list[int] = []
-    per_chunk: dict[str, int] = {}
-    for score, i in scored:
-        if len(chosen) >= max_sentences or score < best - _RELATIVE_FLOOR:
-            break
-        sentence = candidates[i]
-        if per_chunk.get(sentence.chunk_id, 0) >= _PER_CHUNK:
-            continue
-        if any(float(vectors[i] @ vectors[j]) > _NEAR_DUPLICATE for j in chosen):
-            continue
-        chosen.append(i)
-        per_chunk[sentence.chunk_id] = per_chunk.get(sentence.chunk_id, 0) + 1
-    picked = [candidates[i] for i in chosen]
-    # The best sentence leads; the rest by their passage's retrieval rank, then reading order.
-    rest = sorted(picked[1:], key=lambda s: (rank[s.chunk_id], s.start))
-    return picked[:1] + rest
-
-
-def compose(sentences: Sequence[Sentence], book: CitationBook) -> str:
-    """'Sentence [n] Sentence [m]' with each quote cited from its chunk."""
-    parts = [f"{s.text} [{book.cite(s.chunk_id, s.text)}]" for s in sentences]
-    return " ".join(parts)
+def category_line(book: CitationBook, category: Unit | None) -> str:
+    """The text's global statement of the NCCN category, cited ("" when the index has none)."""
+    if category is None:
+        return ""
+    return f"{category.display} [{book.cite(category.chunk_id, category.text)}]"
 
 
 _CATEGORY = re.compile(r"\bcategory (1|2A|2B|3)\b", re.I)

@@ -1,15 +1,22 @@
-"""Should the offline answerer refuse? Pure checks, calibrated on evals/qa.jsonl.
+"""Should the offline answerer refuse? Pure checks, calibrated on the dev split of
+evals/qa.jsonl.
 
-The 2015 text cannot answer questions about later years, costs or billing, vaccines, other
-diseases, drugs it never names, drug doses it never states, or topics far from it. Each check
-gives the one-line reason the user sees, in this order:
+The 2015 text cannot answer nonsense, instructions aimed at the system, general-knowledge
+questions, questions about later years, costs or billing, vaccines, other diseases, drugs it
+never names, drug doses it never states, or topics far from it. Each check gives the one-line
+reason the user sees, in this order:
 
-1. a year after 2015; 2. costs, billing, coverage; 3. topics the guideline never covers
-(vaccination, pregnancy); 4. another disease (AML, Hodgkin lymphoma, solid tumors, pneumonia…)
-named without anything ALL-specific; 5. a drug-like name (…mab, …nib, …cel, …ase) the text
-never uses; 6. a dose question whose retrieved passages state no dose of what is asked
-("cranial irradiation of 18 Gy" answers "what cranial RT dose"); 7. the question's best cosine
-similarity to any guideline *sentence* below `similarity_threshold`
+1. no words at all (emoji, symbols); 2. no word of the question occurs in the guideline (a
+keyboard mash, most general knowledge); 3. an instruction to the system ("ignore previous
+instructions", "print your system prompt", "you are now…"); 4. a year after 2015; 5. costs,
+billing, coverage; 6. topics the guideline never covers (vaccination, pregnancy); 7. another
+disease (AML, CML-only care such as treatment-free remission, APL, lymphomas, myeloma, solid
+tumors, pneumonia…) named without anything that makes it an ALL question (ALL, lymphoblastic,
+Ph+ ALL, Ph-like, CNS-2…; a TKI or MRD alone does not); 8. a drug-like name (…mab, …nib,
+…cel, …ase) the text never uses; 9. a dose question whose retrieved passages state no dose of
+what is asked ("cranial irradiation of 18 Gy" answers "what cranial RT dose"); 10. most of the
+question's words are not the guideline's and nothing in it is ALL-specific; 11. the
+question's best cosine similarity to any guideline unit below `similarity_threshold`
 (Settings.answer.refusal_threshold = 0.22). On evals/qa.jsonl the in-scope questions score
 0.24–0.90 and clearly off-topic ones (Kubernetes, sourdough) 0.17–0.21; chunk-level
 similarity separated them worse (in-scope questions went as low as 0.11), which is why the
@@ -41,18 +48,41 @@ _NEVER_COVERED = re.compile(
     re.I,
 )
 _OTHER_DISEASE = re.compile(
-    r"\b(?:AML|acute myeloid|CML|chronic myeloid|CLL|chronic lymphocytic|(?<!non-)(?<!non )"
-    r"Hodgkin|myeloma|myelodysplastic|MDS|myelofibrosis|(?:breast|lung|colon|colorectal|prostate|"
-    r"pancreatic|ovarian|cervical|gastric|thyroid|bladder|renal|liver|skin) cancer|melanoma|"
-    r"glioma|glioblastoma|sarcoma|hepatocellular|community-acquired|pneumonia|hypertension|asthma|"
-    r"COPD|heart failure|HIV)\b",
+    r"\b(?:AML|acute myeloid|acute promyelocytic|APL|CML|chronic myeloid|chronic myelogenous|"
+    r"CLL|chronic lymphocytic|(?<!non-)(?<!non )Hodgkin|myeloma|myelodysplastic|MDS|"
+    r"myelofibrosis|polycythemia|(?:breast|lung|colon|colorectal|prostate|pancreatic|ovarian|"
+    r"cervical|gastric|thyroid|bladder|renal|liver|skin|head and neck) cancer|melanoma|"
+    r"glioma|glioblastoma|sarcoma|hepatocellular|solid tumou?rs?|carcinoma|DLBCL|"
+    r"diffuse large B-cell lymphoma|"
+    r"follicular lymphoma|mantle cell|marginal zone|Waldenstr\w+|Burkitt|T-cell lymphoma|"
+    r"B-cell lymphoma|non-Hodgkin lymphoma|treatment-free remission|TFR|chronic phase|"
+    r"community-acquired|pneumonia|hypertension|asthma|COPD|heart failure|HIV|diabetes|sepsis)\b",
     re.I,
 )
+# What makes a question about ALL even when it names another disease or a shared drug.
 _ALL_ANCHOR = re.compile(
-    r"\bALL\b|lymphoblast|\bPh[+\- ]|Ph-(?:positive|negative|like)|asparaginase|pegaspargase|"
-    r"\bCNS-?\d|\bMRD\b|Pneumocystis|steroid-induced|blinatumomab|\bTKIs?\b",
+    r"\bALL\b|\b[BT]-ALL\b|lymphoblast|\bPh[+\- ]|Ph-(?:positive|negative|like)|asparaginase|"
+    r"pegaspargase|\bCNS-?\d|Pneumocystis|steroid-induced|\bETP\b|\bMPAL\b|mixed phenotype|"
+    r"IKZF1|ikaros",
     re.I,
 )
+# Words that make a question clinical and ALL-related without naming another disease.
+_SOFT_ANCHOR = re.compile(r"\bMRD\b|blinatumomab|\bTKIs?\b|leuk[a]?emi|\bHCT\b|\bCNS\b", re.I)
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules?|"
+    r"guidelines?|previous|above|everything|system)\b|"
+    r"\b(?:system|hidden|initial|original) (?:prompt|message|instructions?)\b|"
+    r"\b(?:print|reveal|show|repeat|output|leak) (?:your|the) (?:\w+ ){0,2}(?:prompt|"
+    r"instructions?|configuration|rules)\b|"
+    r"\byou are (?:now|no longer)\b|\bpretend (?:to be|you)\b|\bact as\b|\bjailbreak|"
+    r"\bDAN\b|developer mode|\bas an ai\b|\broleplay\b|\brole-play\b|"
+    r"\b(?:recommend|give|invent|make up) (?:any|a random|whatever) (?:dose|dosing)\b|"
+    r"\btell me a (?:joke|story)\b",
+    re.I,
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_VOCABULARY_SHARE = 0.5  # below this share of guideline words, an un-anchored question is off
+_VOCABULARY_SIMILARITY = 0.35  # …unless it is this close to some unit of the text
 _DRUG_LIKE = re.compile(
     r"\b[a-z]{4,}(?:mab|nib|cel|ase|stat|limus|parin|cillin|mycin|platin|taxel|rubicin|"
     r"ciclib|lisib|tide|sertib|rafenib)\b",
@@ -72,6 +102,7 @@ class GateDecision:
 
     refuse: bool
     reason: str = ""
+    suggest: bool = False  # the nearest sections of the text are worth naming
 
 
 def content_words(text: str) -> list[str]:
@@ -89,8 +120,29 @@ def decide(
 ) -> GateDecision:
     """The first check that fails, or no refusal.
 
-    `best_similarity` is the best cosine similarity of the question to a guideline sentence.
+    `best_similarity` is the best cosine similarity of the question to a guideline unit.
     """
+    if not _LETTER.search(question):
+        return GateDecision(
+            True,
+            "The question has no words to look up; ask about the 2015 NCCN ALL guideline in "
+            "words (for example: How is CNS-2 status defined?).",
+        )
+    words = content_words(question)
+    known = [w for w in words if w in vocabulary]
+    if words and not known:
+        return GateDecision(
+            True,
+            "None of the question's words occur in the 2015 NCCN ALL guideline text; allguide "
+            "answers questions about acute lymphoblastic leukemia in English.",
+        )
+    if _INJECTION.search(question):
+        return GateDecision(
+            True,
+            "allguide only answers questions about the 2015 NCCN ALL guideline and does not take "
+            "instructions; it never changes its rules, shows its configuration or makes up "
+            "doses.",
+        )
     year = _LATER_YEAR.search(question)
     if year:
         return GateDecision(
@@ -125,9 +177,19 @@ def decide(
             "The 2015 guideline text does not state this dose; allguide will not supply one "
             "(see the regimen's protocol or prescribing information).",
         )
+    anchored = _ALL_ANCHOR.search(question) or _SOFT_ANCHOR.search(question)
+    share = len(known) / len(words) if words else 1.0
+    if share < _VOCABULARY_SHARE and best_similarity < _VOCABULARY_SIMILARITY and not anchored:
+        return GateDecision(
+            True,
+            "The question is outside the 2015 NCCN ALL guideline text (most of its words never "
+            "occur there); allguide answers questions about acute lymphoblastic leukemia.",
+        )
     if best_similarity < similarity_threshold:
         return GateDecision(
-            True, "The 2015 NCCN ALL guideline text does not appear to address this question."
+            True,
+            "The 2015 NCCN ALL guideline text does not appear to address this question.",
+            suggest=True,
         )
     return GateDecision(False)
 

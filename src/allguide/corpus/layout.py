@@ -120,3 +120,122 @@ FURNITURE = re.compile(
     r" Oncology|Text cont\. from page \d+\.)\s*$"
 )
 DISPLACED_LABELS = frozenset({"BCR-ABL1", "BCR-ABL", "ABL", "see ALL-C)", "Al"})
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A table of the algorithm pages whose rows the extraction flattened into paragraphs.
+
+    `style="row"`: a row is its label, a space and the cell ("CR No circulating blasts …"),
+    which may go on over several paragraphs; `style="definition"`: each row is a "label: …"
+    line. Answers quote a row whole, under its table heading.
+    """
+
+    section: str
+    heading: str
+    style: str
+    labels: tuple[str, ...]
+
+
+TABLES: tuple[TableRows, ...] = (
+    TableRows(
+        "ALL-E",
+        "Response Criteria for Blood and Bone Marrow",
+        "row",
+        (
+            "CR",
+            "CR with incomplete blood count recovery (CRi)",
+            "Overall response rate (ORR = CR + CRi)",
+            "Refractory disease",
+            "Progressive disease (PD)",
+            "Relapsed disease",
+        ),
+    ),
+    TableRows(
+        "ALL-E", "Response Criteria for CNS Disease", "definition", ("CNS remission", "CNS relapse")
+    ),
+    TableRows(
+        "ALL-E",
+        "Response Criteria for Mediastinal Disease",
+        "definition",
+        ("CR", "CR Unconfirmed (CRu)", "PR", "PD", "No Response (NR)", "Relapse"),
+    ),
+    TableRows(
+        "ALL-C",
+        "Classification of CNS status",
+        "definition",
+        ("CNS-1", "CNS-2", "CNS-3"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The sections a broad question about a topic maps to, in the order an overview reads."""
+
+    pattern: re.Pattern[str]
+    sections: tuple[str, ...]
+
+
+def _t(pattern: str, *sections: str) -> Topic:
+    return Topic(re.compile(pattern, re.I), sections)
+
+
+_PH_POS = r"(?:Ph\s?\+|Ph-positive|Philadelphia[- ](?:chromosome[- ])?positive|BCR-ABL)"
+_PH_NEG = r"(?:Ph\s?-(?!like)|Ph-negative|Philadelphia[- ](?:chromosome[- ])?negative)"
+_RELAPSE = r"(?:relaps\w*|refractory|second-line|salvage)"
+# First match wins: the more specific topics come first.
+TOPICS: tuple[Topic, ...] = (
+    _t(
+        rf"{_RELAPSE}.*{_PH_POS}|{_PH_POS}.*{_RELAPSE}",
+        "Discussion › Treatment of Relapsed Ph-Positive ALL",
+        "Discussion › NCCN Recommendations for Ph-Positive ALL",
+    ),
+    _t(
+        rf"{_RELAPSE}.*{_PH_NEG}|{_PH_NEG}.*{_RELAPSE}",
+        "Discussion › Treatment of Relapsed Ph-Negative ALL",
+        "Discussion › NCCN Recommendations for Ph-Negative ALL",
+    ),
+    _t(
+        _RELAPSE,
+        "ALL-7",
+        "Discussion › Treatment of Relapsed Ph-Negative ALL",
+        "Discussion › Treatment of Relapsed Ph-Positive ALL",
+    ),
+    _t(r"\bMRD\b|minimal residual", "Discussion › Role of MRD Evaluation", "ALL-F"),
+    _t(_PH_POS, "ALL-3", "ALL-4", "Discussion › NCCN Recommendations for Ph-Positive ALL"),
+    _t(_PH_NEG, "ALL-5", "ALL-6", "Discussion › NCCN Recommendations for Ph-Negative ALL"),
+    _t(r"\bCNS\b|central nervous|intrathecal|extramedullary|testicular", "ALL-C"),
+    _t(r"supportive care|infection|transfusion|toxicit|asparaginase|tumor lysis", "ALL-B"),
+    _t(
+        r"immunophenotyp|flow cytometr|\bmarkers?\b|\bantigens?\b", "Discussion › Immunophenotyping"
+    ),
+    _t(
+        r"cytogenetic|molecular|genetic|risk group|karyotyp|chromosom|prognos",
+        "Discussion › Cytogenetic and Molecular Subtypes",
+        "ALL-1",
+    ),
+    _t(
+        r"diagnos|work-?up|present\w*|symptoms?|signs",
+        "Discussion › Clinical Presentation and Diagnosis",
+        "ALL-1",
+        "ALL-2",
+    ),
+    _t(r"surveillance|follow-?up|after (?:completion of )?(?:therapy|treatment)", "ALL-7"),
+    _t(r"response criteria|response assessment", "ALL-E"),
+    _t(r"regimens?|chemotherapy", "ALL-D"),
+    _t(r"\btreat\w*|\btherap\w*|\bmanag\w*", "Discussion › Overview", "ALL-D"),
+    _t(
+        r"risk factors?|epidemiolog|incidence|how common|surviv|outcomes?|\bwhat is (?:ALL|acute "
+        r"lymphoblastic)|\babout (?:ALL|acute lymphoblastic)|\bALL\b",
+        "Discussion › Overview",
+    ),
+)
+
+
+def topic_sections(question: str) -> tuple[str, ...]:
+    """The sections of the first topic the question names (empty when none)."""
+    for topic in TOPICS:
+        if topic.pattern.search(question):
+            return topic.sections
+    return ()

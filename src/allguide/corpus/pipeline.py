@@ -69,12 +69,12 @@ def default_build() -> CorpusBuild:
     return build_chunks(settings.corpus_dir, settings.chunking)
 
 
-def _sentences_sha256(build: CorpusBuild) -> str:
-    from allguide.corpus.sentences import chunk_sentences
+def _units_sha256(build: CorpusBuild) -> str:
+    from allguide.corpus.units import chunk_units
 
     digest = hashlib.sha256()
-    for sentence in chunk_sentences(build.chunks):
-        digest.update(f"{sentence.sentence_id}:{sentence.quotable}\x1f".encode())
+    for unit in chunk_units(build.chunks):
+        digest.update(f"{unit.unit_id}:{unit.kind}:{unit.label}:{unit.context}\x1f".encode())
     return digest.hexdigest()
 
 
@@ -84,7 +84,7 @@ def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -
         {
             "corpus": build.corpus_sha256,
             "chunks": build.chunks_sha256,
-            "sentences": _sentences_sha256(build),
+            "units": _units_sha256(build),
             "pipeline": PIPELINE_VERSION,
             "chunking": chunking.model_dump(),
             "model": model,

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from allguide.corpus.pipeline import CorpusBuild, build_chunks, fingerprint
-from allguide.corpus.sentences import chunk_sentences
+from allguide.corpus.units import chunk_units, embedded_units
 from allguide.errors import IndexStateError
 from allguide.index.embed import Embedder
 from allguide.index.store import ChunkStore, Manifest
@@ -58,15 +58,15 @@ def ensure_index(
             f"the index on the Chroma server at {store.url} was built from another corpus, "
             "settings or model; rebuild it with `allguide ingest --rebuild`"
         )
-    sentences = chunk_sentences(build.chunks)
+    units = embedded_units(chunk_units(build.chunks))
     manifest = Manifest(
-        fp, embedder.name, len(build.chunks), len(sentences), time.time(), build.repairs
+        fp, embedder.name, len(build.chunks), len(units), time.time(), build.repairs
     )
-    bar = _progress(len(build.chunks) + len(sentences)) if show_progress else None
+    bar = _progress(len(build.chunks) + len(units)) if show_progress else None
     try:
         store.replace(
             build.chunks,
-            sentences,
+            units,
             embedder.embed_documents,
             manifest,
             progress=bar.update if bar else None,
@@ -82,4 +82,4 @@ def ensure_index(
 def _progress(total: int):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="embedding chunks and sentences", unit="text", file=sys.stderr)
+    return tqdm(total=total, desc="embedding chunks and units", unit="text", file=sys.stderr)

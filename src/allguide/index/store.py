@@ -1,10 +1,10 @@
 """The Chroma collections of chunk and sentence embeddings, embedded on disk or on a server.
 
 Two collections: `NAME` (chunks; its metadata is the manifest) and `NAME_sentences` (the
-quotable sentences, for sentence-level retrieval and quoting). Embedded mode keeps
-`manifest.json` and `chunks.jsonl` (readable artifacts) beside the Chroma directory under
-`$ALLGUIDE_HOME/index`. A build goes into temporary collections that replace the live ones
-only when both are complete, so a failed build leaves the previous index untouched.
+embedded units of `allguide.corpus.units`, for sentence-level retrieval and quoting).
+Embedded mode keeps `manifest.json` and `chunks.jsonl` (readable artifacts) beside the Chroma
+directory under `$ALLGUIDE_HOME/index`. A build goes into temporary collections that replace the
+live ones only when both are complete, so a failed build leaves the previous index untouched.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 import numpy as np
 
-from allguide.corpus.sentences import Sentence
+from allguide.corpus.units import EMBEDDED, Unit, UnitKind
 from allguide.errors import IndexStateError, StoreUnavailableError
 from allguide.types import Chunk
 
@@ -161,8 +161,8 @@ class ChunkStore:
         distances = (res["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
-    def load_sentences(self) -> tuple[list[Sentence], np.ndarray]:
-        """Every sentence of the live index, in corpus order, with its embedding."""
+    def load_units(self) -> tuple[list[Unit], np.ndarray]:
+        """Every embedded unit of the live index, in corpus order, with its embedding."""
         collection = self._live_sentences()
         if collection is None:
             raise IndexStateError("the index is missing; build it with `allguide ingest`")
@@ -176,19 +176,21 @@ class ChunkStore:
             ),
             key=lambda row: _int((row[1] or {}).get("order")),
         )
-        sentences = [
-            Sentence(
+        units = [
+            Unit(
                 str(m["chunk_id"]),
                 _int(m["start"]),
                 _int(m["end"]),
                 text or "",
+                _kind(m.get("kind")),
                 k,
-                bool(m.get("quotable", True)),
+                str(m.get("label", "")),
+                str(m.get("context", "")),
             )
             for k, (text, m, _) in enumerate(rows)
         ]
         vectors = np.asarray([row[2] for row in rows], dtype=np.float32).reshape(len(rows), -1)
-        return sentences, vectors
+        return units, vectors
 
     def query_sentences(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the sentences nearest the query, best first."""
@@ -239,13 +241,13 @@ class ChunkStore:
     def replace(
         self,
         chunks: list[Chunk],
-        sentences: list[Sentence],
+        units: list[Unit],
         embed: Callable[[list[str]], list[list[float]]],
         manifest: Manifest,
         *,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Build new chunk and sentence collections, then swap them in for the live ones."""
+        """Build new chunk and unit collections, then swap them in for the live ones."""
         names = (self.name, self.name + _SENTENCES_SUFFIX)
         temps = [name + _BUILD_SUFFIX for name in names]
         for temp_name in temps:
@@ -273,18 +275,20 @@ class ChunkStore:
             sentence_temp = self._create(temps[1], {"fingerprint": manifest.fingerprint})
             _add(
                 sentence_temp,
-                ids=[s.sentence_id for s in sentences],
-                documents=[s.text for s in sentences],
-                embed_texts=[s.text for s in sentences],
+                ids=[u.unit_id for u in units],
+                documents=[u.text for u in units],
+                embed_texts=[u.display for u in units],
                 metadatas=[
                     {
-                        "chunk_id": s.chunk_id,
-                        "start": s.start,
-                        "end": s.end,
-                        "order": s.row,
-                        "quotable": s.quotable,
+                        "chunk_id": u.chunk_id,
+                        "start": u.start,
+                        "end": u.end,
+                        "order": u.row,
+                        "kind": u.kind,
+                        "label": u.label,
+                        "context": u.context,
                     }
-                    for s in sentences
+                    for u in units
                 ],
                 embed=embed,
                 progress=progress,
@@ -375,6 +379,13 @@ def _chunk_from(chunk_id: str, text: str, meta: Any) -> Chunk:
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
     )
+
+
+def _kind(value: object) -> UnitKind:
+    kind = str(value)
+    if kind not in EMBEDDED:
+        raise IndexStateError(f"the index holds an unknown unit kind {kind!r}; rebuild it")
+    return cast(UnitKind, kind)
 
 
 def _int(value: object) -> int:

@@ -1,0 +1,331 @@
+"""Choose and order the guideline units that answer a question, by its kind (pure).
+
+Every candidate is a quotable unit (`corpus/units.py`) of the retrieved passages, scored by
+embedding similarity to the question, IDF-weighted word overlap, its passage's rank and a few
+features that need no model: a definition or table row whose label is the asked term, a number
+for a quantity question, a recommendation for a what-to-do question, a penalty for long units
+and for units that only echo the question. Then, for the question's kind:
+
+- definition / criteria: the unit defining the term leads (looked up by label in the whole
+  index when the retrieved passages miss it); a table row is quoted whole;
+- overview: 3–6 units from different passages of the one or two sections the question maps
+  to, grouped under their section, in reading order after the best one;
+- otherwise: the best unit leads, the rest follow their passages' retrieval order.
+
+Nothing said twice (near-duplicate embeddings, or one unit's words inside another's), and
+nothing a reader could take to apply when it does not: when the question names ABL1
+mutations, a unit that names other mutations and none of the asked ones is left out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from allguide.answer.classify import Question
+from allguide.answer.units import UnitIndex
+from allguide.corpus.units import Unit
+from allguide.retrieval.lexical import clinical_tokens
+from allguide.types import Chunk
+
+_NEAR_DUPLICATE = 0.9  # cosine between two units above which the second adds nothing
+_SAME_WORDS = 0.8  # share of a unit's words found in an already chosen one
+_RELATIVE_FLOOR = 0.35  # drop units scoring this far below the best one
+_PER_CHUNK = 2
+_LEXICAL_WEIGHT = 0.35
+_LENGTH_PENALTY = 0.05  # per 250 characters beyond 250: long units match more words
+_NUMBER_BONUS = 0.08
+_ECHO_PENALTY = 0.15
+_LABEL_BONUS = 0.5  # a definition or row whose label is the asked term
+_DEFINING_KIND_BONUS = 0.05
+_KIND_BONUS = 0.06  # a recommendation for a what-to-do question, a list item for options
+_CONTEXT_PENALTY = 0.1  # a definition under a heading whose qualifier the question lacks
+_OVERVIEW_MAX = 6
+_OVERVIEW_FLOOR = 0.5  # an overview reaches further below its best unit
+_OVERVIEW_SECTIONS = 2
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
+_MUTATION = re.compile(r"\b[A-Z]\d{3}[A-Z](?:/[A-Z])*\b")
+# Words a question may use for a term the guideline abbreviates in its labels.
+_SYNONYMS: Mapping[str, str] = {
+    "complete remission": "cr",
+    "complete response": "cr",
+    "incomplete blood count recovery": "cri",
+    "incomplete count recovery": "cri",
+    "partial response": "pr",
+    "partial remission": "pr",
+    "progressive disease": "pd",
+    "progression": "pd",
+    "no response": "nr",
+    "unconfirmed": "cru",
+    "refractory": "refractory",
+    "relapsed": "relapse",
+    "early t-cell precursor": "etp",
+}
+_GENERIC_CONTEXT = frozenset(
+    "response criteria for disease classification of status blood and bone marrow".split()
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """Units of one section of an overview, in reading order."""
+
+    name: str
+    units: tuple[Unit, ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the answer quotes: `units` in order; for an overview, also their sections."""
+
+    units: tuple[Unit, ...]
+    sections: tuple[Section, ...] = ()
+
+
+def idf_weights(chunks: Sequence[Chunk]) -> dict[str, float]:
+    """Inverse document frequency of each token over the chunks."""
+    df: dict[str, int] = {}
+    for chunk in chunks:
+        for token in set(clinical_tokens(chunk.text)):
+            df[token] = df.get(token, 0) + 1
+    n = len(chunks)
+    return {t: math.log(1 + n / d) for t, d in df.items()}
+
+
+def lexical_overlap(query_tokens: Sequence[str], text: str, idf: Mapping[str, float]) -> float:
+    """IDF-weighted share of the query's tokens that the text contains, in [0, 1]."""
+    wanted = {t: idf.get(t, 1.0) for t in query_tokens}
+    if not wanted:
+        return 0.0
+    have = set(clinical_tokens(text))
+    return sum(w for t, w in wanted.items() if t in have) / sum(wanted.values())
+
+
+def _echo(query_tokens: Sequence[str], text: str) -> float:
+    """How much a unit only repeats the question (1: every word of it is in the question)."""
+    tokens = [t for t in clinical_tokens(text) if len(t) > 2]
+    if not tokens:
+        return 1.0
+    asked = set(query_tokens)
+    return sum(1 for t in tokens if t in asked) / len(tokens)
+
+
+def term_keys(text: str) -> set[str]:
+    """Tokens of a term or question, with the guideline's abbreviation for spelled-out terms
+    ("complete remission" → "cr") and the abbreviation inside brackets ("(CRi)" → "cri")."""
+    low = " ".join(text.lower().split())
+    keys = set(clinical_tokens(low))
+    for words, abbreviation in _SYNONYMS.items():
+        if words in low:
+            keys.add(abbreviation)
+    keys.update(b.lower() for b in re.findall(r"\(([A-Za-z][\w\-]*)\)", text))
+    return keys
+
+
+def label_matches(label: str, asked: set[str]) -> bool:
+    """The label's abbreviation (or all its words) are among the asked term's keys."""
+    keys = term_keys(label)
+    inner = {b.lower() for b in re.findall(r"\(([A-Za-z][\w\-]*)\)", label)}
+    if inner and inner <= asked:
+        return True
+    plain = set(clinical_tokens(re.sub(r"\([^)]*\)", " ", label)))
+    return (bool(plain) and plain <= asked) or (bool(keys) and keys <= asked)
+
+
+class Composer:
+    """Picks the units of an answer from the index, for one question at a time."""
+
+    def __init__(self, index: UnitIndex, idf: Mapping[str, float], chunks: Sequence[Chunk]) -> None:
+        self._index = index
+        self._idf = idf
+        self._by_section: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            self._by_section.setdefault(chunk.section, []).append(chunk)
+
+    def select(
+        self,
+        question: Question,
+        query_vector: np.ndarray,
+        query_tokens: Sequence[str],
+        ranked: Sequence[Chunk],
+        *,
+        max_units: int,
+        mutations: Sequence[str] = (),
+        sections: Sequence[str] = (),
+    ) -> Selection:
+        """The units that answer `question` from the `ranked` passages (best first); an
+        overview draws on the whole of `sections` (the ones its topic maps to) when given."""
+        rank = {c.chunk_id: r for r, c in enumerate(ranked)}
+        if question.kind == "overview" and sections:
+            ranked = [c for name in sections for c in self._by_section.get(name, [])]
+        candidates = [u for c in ranked for u in self._index.units(c.chunk_id)]
+        asked = term_keys(question.term) if question.term else set()
+        defining = self._defining(asked) if question.kind in ("definition", "criteria") else []
+        candidates += [u for u in defining if u not in candidates]
+        candidates = [u for u in candidates if _applies(u, mutations)]
+        if not candidates:
+            return Selection(())
+        vectors = self._index.vectors([u.row for u in candidates])
+        scores = self._scores(
+            question, candidates, vectors @ query_vector, query_tokens, rank, asked
+        )
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+        if defining:  # the defining unit leads, whatever else scores higher
+            lead = next(i for i in order if candidates[i] in defining)
+            order = [lead, *(i for i in order if i != lead)]
+        chosen = _diverse(order, candidates, vectors, scores, max_units, question.kind)
+        if question.kind == "overview":
+            return _overview(chosen, candidates, ranked, sections)
+        picked = [candidates[i] for i in chosen]
+        far = len(ranked)
+        rest = sorted(picked[1:], key=lambda u: (rank.get(u.chunk_id, far), u.start))
+        return Selection((*picked[:1], *rest))
+
+    def _defining(self, asked: set[str]) -> list[Unit]:
+        if not asked:
+            return []
+        return [
+            u
+            for label, units in self._index.labelled().items()
+            if label_matches(label, asked)
+            for u in units
+            if u.quotable
+        ]
+
+    def _scores(
+        self,
+        question: Question,
+        candidates: Sequence[Unit],
+        similarity: np.ndarray,
+        query_tokens: Sequence[str],
+        rank: Mapping[str, int],
+        asked: set[str],
+    ) -> list[float]:
+        wants_number = question.kind == "quantity"
+        far = len(rank)
+        out: list[float] = []
+        for i, u in enumerate(candidates):
+            text = u.display
+            score = (
+                float(similarity[i])
+                + _LEXICAL_WEIGHT * lexical_overlap(query_tokens, f"{u.context} {text}", self._idf)
+                + 0.05 / (1 + rank.get(u.chunk_id, far))
+                - _LENGTH_PENALTY * max(0, len(text) - 250) / 250
+                - _ECHO_PENALTY * _echo(query_tokens, text)
+            )
+            if wants_number and _NUMBER.search(text):
+                score += _NUMBER_BONUS
+            if question.kind in ("definition", "criteria") and u.kind in ("definition", "row"):
+                score += _DEFINING_KIND_BONUS
+                if u.label and label_matches(u.label, asked):
+                    score += _LABEL_BONUS
+                score -= _CONTEXT_PENALTY * _qualifiers_missing(u.context, query_tokens)
+            if (question.kind == "recommendation" and u.kind == "recommendation") or (
+                question.kind == "options" and u.kind in ("list_item", "definition")
+            ):
+                score += _KIND_BONUS
+            out.append(score)
+        return out
+
+
+def _qualifiers_missing(context: str, query_tokens: Sequence[str]) -> int:
+    """Words of a heading ("Mediastinal") that narrow it and that the question does not use."""
+    words = {t for t in clinical_tokens(context) if t not in _GENERIC_CONTEXT}
+    return len(words - set(query_tokens))
+
+
+def _applies(unit: Unit, mutations: Sequence[str]) -> bool:
+    """False for a unit about other ABL1 mutations than the asked ones."""
+    if not mutations:
+        return True
+    named = set(_MUTATION.findall(unit.text))
+    if not named:
+        return True
+    asked = {m.upper() for m in mutations}
+    return any(_covers(n, asked) for n in named)
+
+
+def _covers(named: str, asked: set[str]) -> bool:
+    """'F317L/V/I/C' covers F317L, F317V, F317I and F317C."""
+    head, *alternatives = named.split("/")
+    stem = head[:-1]
+    return any(m in asked for m in [head, *(stem + a for a in alternatives)])
+
+
+def _words(text: str) -> set[str]:
+    return {t for t in clinical_tokens(text) if len(t) > 2}
+
+
+def _diverse(
+    order: Sequence[int],
+    candidates: Sequence[Unit],
+    vectors: np.ndarray,
+    scores: Sequence[float],
+    max_units: int,
+    kind: str,
+) -> list[int]:
+    """The best units in score order, skipping what repeats a chosen one."""
+    limit = _OVERVIEW_MAX if kind == "overview" else max_units
+    per_chunk_limit = 1 if kind == "overview" else _PER_CHUNK
+    floor = scores[order[0]] - (_OVERVIEW_FLOOR if kind == "overview" else _RELATIVE_FLOOR)
+    chosen: list[int] = []
+    per_chunk: dict[str, int] = {}
+    for i in order:
+        unit = candidates[i]
+        if len(chosen) >= limit or (chosen and scores[i] < floor):
+            break
+        if per_chunk.get(unit.chunk_id, 0) >= per_chunk_limit:
+            continue
+        if any(_repeats(unit, candidates[j], vectors[i], vectors[j]) for j in chosen):
+            continue
+        chosen.append(i)
+        per_chunk[unit.chunk_id] = per_chunk.get(unit.chunk_id, 0) + 1
+    return chosen
+
+
+def _repeats(unit: Unit, other: Unit, vector: np.ndarray, other_vector: np.ndarray) -> bool:
+    if float(vector @ other_vector) > _NEAR_DUPLICATE:
+        return True
+    mine, theirs = _words(unit.text), _words(other.text)
+    return bool(mine) and len(mine & theirs) >= _SAME_WORDS * len(mine)
+
+
+def _overview(
+    chosen: Sequence[int],
+    candidates: Sequence[Unit],
+    ranked: Sequence[Chunk],
+    sections: Sequence[str],
+) -> Selection:
+    """The best unit first, then the others by section (the topic's order, else by their best
+    unit) and in reading order within a section, under the section's name."""
+    by_id = {c.chunk_id: c for c in ranked}
+    picked = [candidates[i] for i in chosen]
+    if not picked:
+        return Selection(())
+    lead = picked[0]
+    found = list(dict.fromkeys(by_id[u.chunk_id].section for u in picked))
+    if sections:
+        first = by_id[lead.chunk_id].section
+        found = [first, *(s for s in sections if s in found and s != first)]
+    else:
+        found = found[:_OVERVIEW_SECTIONS]
+        picked = [u for u in picked if by_id[u.chunk_id].section in found]
+    groups: list[Section] = []
+    for name in found:
+        members = [u for u in picked if by_id[u.chunk_id].section == name]
+        members.sort(key=lambda u: (u is not lead, by_id[u.chunk_id].start + u.start))
+        groups.append(Section(section_name(by_id[members[0].chunk_id]), tuple(members)))
+    ordered = tuple(u for g in groups for u in g.units)
+    return Selection(ordered, tuple(groups))
+
+
+def section_name(chunk: Chunk) -> str:
+    """'Discussion › Immunophenotyping', or 'ALL-C (Evaluation and treatment of …)'."""
+    if chunk.section.startswith("ALL-") and chunk.title and chunk.title != chunk.section:
+        return f"{chunk.section} ({chunk.title})"
+    return chunk.section
