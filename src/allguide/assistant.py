@@ -61,7 +61,10 @@ class Assistant:
     def search(self, query: str, k: int | None = None, *, mode: Mode = "hybrid") -> list[Hit]:
         """Retrieval with each hit's evidence (used by the answerers and the evaluation)."""
         query = clean_text(query, what="query", max_chars=self.settings.max_question_chars)
-        return self.retriever.search(query, k or self.settings.retrieval.k, mode=mode)
+        k = k or self.settings.retrieval.k
+        if mode == "hybrid":
+            return self.chain.search(query, k)
+        return self.retriever.search(query, k, mode=mode)
 
     def retrieve(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Passage]:
         """The best `k` passages for `query`, best first."""

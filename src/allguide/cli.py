@@ -50,12 +50,49 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
     p.set_defaults(handler=_retrieve)
 
-    p = sub.add_parser("eval", help="run the evaluation dataset and print its metrics")
+    p = sub.add_parser(
+        "eval",
+        help="run the evaluation dataset and print its metrics",
+        description="Run the dataset through the retrievers and the offline ask; print every "
+        "metric for all, dev and test side by side (retrieval, retrieval at equal context, "
+        "answers: keyword and lead accuracy, reference quotes, citation validity and support, "
+        "refusal precision/recall, false-refusal rate, tools, latency; per category).",
+    )
     p.add_argument("--dataset", type=Path, help="JSON Lines dataset (default evals/qa.jsonl)")
-    p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "vanilla"], default="hybrid")
-    p.add_argument("--all-retrievers", action="store_true", help="ours and every baseline")
+    p.add_argument(
+        "--retriever",
+        choices=["hybrid", "dense", "bm25", "vanilla", "vanilla-bm25"],
+        default="hybrid",
+    )
+    p.add_argument(
+        "--all-retrievers",
+        action="store_true",
+        help="ours and every baseline (dense, bm25, vanilla, vanilla-bm25)",
+    )
     p.add_argument("--k", type=_positive_int, default=5)
-    p.add_argument("--out", type=Path, help="report JSON; the .md and plots go beside it")
+    p.add_argument(
+        "--split",
+        choices=["all", "dev", "test"],
+        default="all",
+        help="run only this half of the dataset (default all: report all, dev and test)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="report JSON; the .md, the plots and answers.md go beside it"
+    )
+    p.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="the previous release's answers (JSON: item id -> answer or {error}), "
+        "scored beside ours",
+    )
+    p.add_argument(
+        "--answers-md",
+        type=Path,
+        metavar="PATH",
+        help="write 40 answers beside the previous release's here (default answers.md "
+        "beside --out)",
+    )
     p.add_argument("--no-answers", action="store_true", help="retrieval metrics only (no ask)")
     p.set_defaults(handler=_eval)
 
@@ -143,8 +180,10 @@ def _eval(args: argparse.Namespace) -> int:
         retrievers=RETRIEVERS if args.all_retrievers else (args.retriever,),
         k=args.k,
         answers=not args.no_answers,
+        split=args.split,
+        previous=args.previous,
     )
-    print(evaluate(options, args.out))
+    print(evaluate(options, args.out, args.answers_md))
     return 0
 
 

@@ -7,6 +7,7 @@ passages support. Either way the edition note closes the answer.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +17,7 @@ import numpy as np
 
 from allguide.answer import gate
 from allguide.answer.classify import Question, classify
-from allguide.answer.compose import Composer, idf_weights
+from allguide.answer.compose import FREQUENCY_QUESTION, Ask, Composer, idf_weights
 from allguide.answer.condense import condense
 from allguide.answer.extractive import (
     CitationBook,
@@ -44,6 +45,7 @@ EDITION_NOTE = (
 )
 _HISTORY_TURNS = 8
 _RETRIEVE_K = 6
+_RERANK_DEPTH = 12  # passages re-ranked by their best unit before the top k are kept
 
 # What to ask when a verdict depends on a value the question did not state.
 QUESTIONS: dict[str, str] = {
@@ -135,12 +137,35 @@ class AnswerChain:
             if note and not answer.refused:
                 answer = answer.model_copy(update={"answer": f"{answer.answer} {note}"})
             return answer
-        hits = self.retriever.search(standalone, _RETRIEVE_K)
+        hits = self.search(standalone, _RETRIEVE_K)
         if not calls:
             decision = self._gate(standalone, hits)
             if decision.refuse:
                 return _refusal(decision.reason, hits if decision.suggest else [])
-        return self._compose(standalone, hits, calls)
+        return self._compose(standalone, hits, calls, question=question, history=history)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Hybrid retrieval, re-ranked by how well each passage's best unit answers `query`."""
+        hits = self.retriever.search(query, max(k, _RERANK_DEPTH))
+        ask = self._ask(query, query, [])
+        scores = self._composer.rerank(ask, [h.chunk for h in hits], [h.score for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: -scores[i])
+        return [dataclasses.replace(hits[i], score=scores[i]) for i in order[:k]]
+
+    def _ask(self, query: str, question: str, history: Sequence[Message]) -> Ask:
+        kind = classify(question) if history else classify(query)
+        if history and kind.kind == "factoid":
+            kind = classify(query)
+        return Ask(
+            kind,
+            np.asarray(self._embed_query(query), dtype=np.float32),
+            clinical_tokens(query),
+            turn_tokens=clinical_tokens(question) if history else (),
+            said=" ".join(m.content for m in history if m.role == "assistant"),
+            mutations=_asked_mutations(query),
+            sections=topic_sections(query),
+            frequency=bool(FREQUENCY_QUESTION.search(question)),
+        )
 
     # -- rule tools -------------------------------------------------------------------------------
 
@@ -197,19 +222,23 @@ class AnswerChain:
             similarity_threshold=self.settings.answer.refusal_threshold,
         )
 
-    def _compose(self, query: str, hits: Sequence[Hit], calls: Sequence[ToolCall]) -> Answer:
+    def _compose(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        calls: Sequence[ToolCall],
+        *,
+        question: str,
+        history: Sequence[Message],
+    ) -> Answer:
         book = CitationBook(self.chunks)
         parts = [self._tool_part(call, book) for call in calls]
-        question = classify(query)
-        vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        ask = self._ask(query, question, history)
+        kind = ask.question
         selection = self._composer.select(
-            question,
-            vector,
-            clinical_tokens(query),
+            ask,
             [h.chunk for h in hits],
             max_units=1 if calls else self.settings.answer.max_sentences,
-            mutations=_asked_mutations(query),
-            sections=topic_sections(query),
         )
         quoted = [c.quote for c in book.citations]
         fresh = [
@@ -220,7 +249,7 @@ class AnswerChain:
         if len(fresh) != len(selection.units):
             selection = type(selection)(tuple(fresh))
         parts.append(render(selection, book))
-        if _is_recommendation(question, selection.units) and not calls:
+        if _is_recommendation(kind, selection.units) and not calls:
             parts.append(category_line(book, self._units.category))
         parts.append(category_note(book.citations))
         return Answer(

@@ -64,6 +64,11 @@ _DEFINITION = (
         _I,
     ),
     re.compile(r"\bwhat is (?P<term>[^?.;,]+?) defined as\b", _I),
+    re.compile(
+        r"\bwhen (?:is|are|do we call|does one call) .+? (?:called|considered|classified as|"
+        r"labell?ed|termed|declared) (?P<term>[^?.;,]+)",
+        _I,
+    ),
 )
 _CRITERIA = (
     re.compile(
@@ -99,7 +104,8 @@ _QUANTITY = re.compile(
     r"\bwhat (?:percentage|proportion|fraction|share|rate|dose|dosage|age|level|threshold|"
     r"cut-?off|sensitivity|number|duration|frequency|interval|percent)\b|"
     r"\b(?:incidence|prevalence|survival rate|response rate|median|percentage|proportion|"
-    r"threshold|cut-?off|how many|frequency of|rate of|rates of|dose|doses|Gy|years?|months?)\b",
+    r"threshold|cut-?off|how many|frequency of|rates?|dose|doses|Gy|years?|months?|OS|EFS|DFS|"
+    r"RFS|survival|outcomes?|results?|efficacy|how well|response)\b",
     _I,
 )
 _OPTIONS = re.compile(

@@ -19,6 +19,7 @@ mutations, a unit that names other mutations and none of the asked ones is left 
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -36,19 +37,53 @@ _NEAR_DUPLICATE = 0.9  # cosine between two units above which the second adds no
 _SAME_WORDS = 0.8  # share of a unit's words found in an already chosen one
 _RELATIVE_FLOOR = 0.35  # drop units scoring this far below the best one
 _PER_CHUNK = 2
-_LEXICAL_WEIGHT = 0.35
-_LENGTH_PENALTY = 0.05  # per 250 characters beyond 250: long units match more words
-_NUMBER_BONUS = 0.08
-_ECHO_PENALTY = 0.15
-_LABEL_BONUS = 0.5  # a definition or row whose label is the asked term
-_DEFINING_KIND_BONUS = 0.05
-_KIND_BONUS = 0.06  # a recommendation for a what-to-do question, a list item for options
-_CONTEXT_PENALTY = 0.1  # a definition under a heading whose qualifier the question lacks
+# The unit score is a weighted sum of these features (see `Composer.features`); the weights
+# were tuned on the dev split of evals/qa.jsonl only (evals/results/latest.md).
+WEIGHTS: Mapping[str, float] = {
+    "similarity": 1.0,  # cosine of unit and standalone query (MiniLM)
+    "overlap": 0.5,  # IDF-weighted share of the query's words in the unit (and its heading)
+    "turn_overlap": 0.1,  # a follow-up's own words, beyond the condensed query's
+    "rank": 0.2,  # 1 / (1 + rank of the unit's passage)
+    "length": -0.2,  # per 250 characters beyond 250: long units match more words
+    "echo": -0.1,  # share of the unit's words that only repeat the question
+    "said": -0.3,  # every number of the unit was already said in the conversation
+    "number": 0.08,  # a number, for a quantity question
+    "frequency": 0.08,  # "accounts for 12%…", for a how-common question
+    "defining": 0.05,  # a definition or table row, for a definition question
+    "label": 0.5,  # … whose label is the asked term
+    "qualifier": -0.3,  # per heading word ("Mediastinal") the question does not use
+    "recommends": 0.2,  # a recommendation, for a what-to-do or overview question
+    "listed": 0.06,  # a list item or regimen line, for a which-options question
+    "rare": 0.0,  # the unit has the question's two rarest words
+    "previous": 0.1,  # similarity of the unit before it in its passage (a study, then its result)
+    "copula": 0.0,  # says what the question's subject is ("X is a …", "is defined as")
+    "bigrams": 0.1,  # share of the question's word pairs found in the unit
+}
+FEATURES: tuple[str, ...] = tuple(WEIGHTS)
+_WEIGHT_VECTOR = np.asarray([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
+_RERANK_WEIGHT = 1.0  # best unit score against min-max fused retrieval score (dev split)
 _OVERVIEW_MAX = 6
 _OVERVIEW_FLOOR = 0.5  # an overview reaches further below its best unit
 _OVERVIEW_SECTIONS = 2
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
+# How a text states how common something is ("accounts for 12% of …", "seen in 15%").
+_FREQUENCY = re.compile(
+    r"\b(?:accounts? for|represents?|incidence|frequency|frequent|prevalen\w+|occurs? in|"
+    r"seen in|found in|observed in|common|rare|uncommon|approximately \d+%|about \d+%)\b",
+    re.I,
+)
+# A unit that says what something is.
+_COPULA = re.compile(
+    r"\b(?:is|are) (?:an?|the|defined|characteri[sz]ed|considered|classified)\b|\bdefined as\b|"
+    r"\brefers? to\b|\bconsists? of\b|\bis (?:currently|commonly|now)\b",
+    re.I,
+)
+FREQUENCY_QUESTION = re.compile(
+    r"\bhow (?:common|often|frequent\w*|rare|prevalent)\b|\bfrequency\b|\bincidence\b|"
+    r"\bprevalence\b|\bwhat (?:percentage|proportion|fraction|share) of (?:patients|cases)\b",
+    re.I,
+)
 _MUTATION = re.compile(r"\b[A-Z]\d{3}[A-Z](?:/[A-Z])*\b")
 # Words a question may use for a term the guideline abbreviates in its labels.
 _SYNONYMS: Mapping[str, str] = {
@@ -66,9 +101,24 @@ _SYNONYMS: Mapping[str, str] = {
     "relapsed": "relapse",
     "early t-cell precursor": "etp",
 }
+_GENERIC_LABEL = frozenset(clinical_tokens("disease status response criteria regimen"))
 _GENERIC_CONTEXT = frozenset(
     "response criteria for disease classification of status blood and bone marrow".split()
 )
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question as the composer sees it."""
+
+    question: Question
+    vector: np.ndarray  # the standalone query's embedding (normalized)
+    tokens: Sequence[str]  # the standalone query's tokens
+    turn_tokens: Sequence[str] = ()  # a follow-up's own tokens ("And in adults?")
+    said: str = ""  # what the assistant already said in the conversation
+    mutations: Sequence[str] = ()  # ABL1 mutations the question names
+    sections: Sequence[str] = ()  # the sections an overview's topic maps to
+    frequency: bool = False  # asks how common something is
 
 
 @dataclass(frozen=True)
@@ -103,7 +153,14 @@ def lexical_overlap(query_tokens: Sequence[str], text: str, idf: Mapping[str, fl
     if not wanted:
         return 0.0
     have = set(clinical_tokens(text))
-    return sum(w for t, w in wanted.items() if t in have) / sum(wanted.values())
+    found = sum(w for t, w in wanted.items() if t in have or _parts_in(t, have))
+    return found / sum(wanted.values())
+
+
+def _parts_in(token: str, have: set[str]) -> bool:
+    """A compound ("etp-all") whose parts are all there ("ETP ALL")."""
+    parts = [p for p in re.split(r"[-+/]", token) if p]
+    return len(parts) > 1 and all(p in have for p in parts)
 
 
 def _echo(query_tokens: Sequence[str], text: str) -> float:
@@ -133,7 +190,7 @@ def label_matches(label: str, asked: set[str]) -> bool:
     inner = {b.lower() for b in re.findall(r"\(([A-Za-z][\w\-]*)\)", label)}
     if inner and inner <= asked:
         return True
-    plain = set(clinical_tokens(re.sub(r"\([^)]*\)", " ", label)))
+    plain = set(clinical_tokens(re.sub(r"\([^)]*\)", " ", label))) - _GENERIC_LABEL
     return (bool(plain) and plain <= asked) or (bool(keys) and keys <= asked)
 
 
@@ -147,44 +204,52 @@ class Composer:
         for chunk in chunks:
             self._by_section.setdefault(chunk.section, []).append(chunk)
 
-    def select(
-        self,
-        question: Question,
-        query_vector: np.ndarray,
-        query_tokens: Sequence[str],
-        ranked: Sequence[Chunk],
-        *,
-        max_units: int,
-        mutations: Sequence[str] = (),
-        sections: Sequence[str] = (),
-    ) -> Selection:
-        """The units that answer `question` from the `ranked` passages (best first); an
-        overview draws on the whole of `sections` (the ones its topic maps to) when given."""
+    def select(self, ask: Ask, ranked: Sequence[Chunk], *, max_units: int) -> Selection:
+        """The units that answer `ask` from the `ranked` passages (best first); an overview
+        draws on the whole of the sections its topic maps to."""
+        question = ask.question
         rank = {c.chunk_id: r for r, c in enumerate(ranked)}
-        if question.kind == "overview" and sections:
-            ranked = [c for name in sections for c in self._by_section.get(name, [])]
+        if question.kind == "overview" and ask.sections:
+            ranked = [c for name in ask.sections for c in self._by_section.get(name, [])]
         candidates = [u for c in ranked for u in self._index.units(c.chunk_id)]
         asked = term_keys(question.term) if question.term else set()
         defining = self._defining(asked) if question.kind in ("definition", "criteria") else []
         candidates += [u for u in defining if u not in candidates]
-        candidates = [u for u in candidates if _applies(u, mutations)]
+        candidates = [u for u in candidates if _applies(u, ask.mutations)]
         if not candidates:
             return Selection(())
         vectors = self._index.vectors([u.row for u in candidates])
-        scores = self._scores(
-            question, candidates, vectors @ query_vector, query_tokens, rank, asked
-        )
+        scores = self._scores(ask, candidates, vectors @ ask.vector, rank, asked)
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         if defining:  # the defining unit leads, whatever else scores higher
             lead = next(i for i in order if candidates[i] in defining)
             order = [lead, *(i for i in order if i != lead)]
         chosen = _diverse(order, candidates, vectors, scores, max_units, question.kind)
         if question.kind == "overview":
-            return _overview(chosen, candidates, ranked, sections)
+            return _overview(chosen, candidates, ranked, ask.sections)
         picked = [candidates[i] for i in chosen]
         far = len(ranked)
         rest = sorted(picked[1:], key=lambda u: (rank.get(u.chunk_id, far), u.start))
         return Selection((*picked[:1], *rest))
+
+    def rerank(self, ask: Ask, ranked: Sequence[Chunk], fused: Sequence[float]) -> list[float]:
+        """New passage scores: the fused retrieval score (min-max normalized) plus the score of
+        the passage's best unit, so that the passage that states the answer comes first."""
+        if not ranked:
+            return []
+        low, high = min(fused), max(fused)
+        spread = (high - low) or 1.0
+        rank = {c.chunk_id: r for r, c in enumerate(ranked)}
+        asked = term_keys(ask.question.term) if ask.question.term else set()
+        out: list[float] = []
+        for chunk, score in zip(ranked, fused, strict=True):
+            units = self._index.units(chunk.chunk_id)
+            best = 0.0
+            if units:
+                vectors = self._index.vectors([u.row for u in units])
+                best = max(self._scores(ask, units, vectors @ ask.vector, rank, asked))
+            out.append((score - low) / spread + _RERANK_WEIGHT * best)
+        return out
 
     def _defining(self, asked: set[str]) -> list[Unit]:
         if not asked:
@@ -197,40 +262,71 @@ class Composer:
             if u.quotable
         ]
 
-    def _scores(
+    def features(
         self,
-        question: Question,
+        ask: Ask,
         candidates: Sequence[Unit],
         similarity: np.ndarray,
-        query_tokens: Sequence[str],
+        rank: Mapping[str, int],
+        asked: set[str],
+    ) -> np.ndarray:
+        """One row of `FEATURES` per candidate (the score is this matrix times `WEIGHTS`)."""
+        kind = ask.question.kind
+        far = len(rank)
+        said = set(_NUMBER.findall(ask.said)) if ask.said else set()
+        rare = _rarest(ask.tokens, self._idf)
+        subject = rare[:1]
+        pairs = _bigrams(ask.tokens)
+        rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
+        for i, u in enumerate(candidates):
+            before = i > 0 and candidates[i - 1].chunk_id == u.chunk_id
+            text = u.display
+            numbers = set(_NUMBER.findall(text))
+            defining = kind in ("definition", "criteria") and u.kind in ("definition", "row")
+            have = set(clinical_tokens(text))
+            rows[i] = (
+                float(similarity[i]),
+                lexical_overlap(ask.tokens, f"{u.context} {text}", self._idf),
+                lexical_overlap(ask.turn_tokens, text, self._idf) if ask.turn_tokens else 0.0,
+                1.0 / (1 + rank.get(u.chunk_id, far)),
+                max(0, len(text) - 250) / 250,
+                _echo(ask.tokens, text),
+                float(bool(said and numbers and numbers <= said)),
+                float(kind == "quantity" and bool(numbers)),
+                float(kind == "quantity" and ask.frequency and bool(_FREQUENCY.search(text))),
+                float(defining),
+                float(defining and bool(u.label) and label_matches(u.label, asked)),
+                float(_qualifiers_missing(u.context, ask.tokens)) if defining else 0.0,
+                float(kind in ("recommendation", "overview") and u.kind == "recommendation"),
+                float(kind == "options" and u.kind in ("list_item", "definition")),
+                float(bool(rare) and all(t in have or _parts_in(t, have) for t in rare)),
+                float(similarity[i - 1]) if before else 0.0,
+                float(bool(subject) and subject[0] in have and bool(_COPULA.search(text))),
+                len(pairs & _bigrams(clinical_tokens(text))) / len(pairs) if pairs else 0.0,
+            )
+        return rows
+
+    def _scores(
+        self,
+        ask: Ask,
+        candidates: Sequence[Unit],
+        similarity: np.ndarray,
         rank: Mapping[str, int],
         asked: set[str],
     ) -> list[float]:
-        wants_number = question.kind == "quantity"
-        far = len(rank)
-        out: list[float] = []
-        for i, u in enumerate(candidates):
-            text = u.display
-            score = (
-                float(similarity[i])
-                + _LEXICAL_WEIGHT * lexical_overlap(query_tokens, f"{u.context} {text}", self._idf)
-                + 0.05 / (1 + rank.get(u.chunk_id, far))
-                - _LENGTH_PENALTY * max(0, len(text) - 250) / 250
-                - _ECHO_PENALTY * _echo(query_tokens, text)
-            )
-            if wants_number and _NUMBER.search(text):
-                score += _NUMBER_BONUS
-            if question.kind in ("definition", "criteria") and u.kind in ("definition", "row"):
-                score += _DEFINING_KIND_BONUS
-                if u.label and label_matches(u.label, asked):
-                    score += _LABEL_BONUS
-                score -= _CONTEXT_PENALTY * _qualifiers_missing(u.context, query_tokens)
-            if (question.kind == "recommendation" and u.kind == "recommendation") or (
-                question.kind == "options" and u.kind in ("list_item", "definition")
-            ):
-                score += _KIND_BONUS
-            out.append(score)
-        return out
+        rows = self.features(ask, candidates, similarity, rank, asked)
+        return [float(x) for x in rows @ _WEIGHT_VECTOR]
+
+
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    words = [t for t in tokens if len(t) > 1]
+    return set(itertools.pairwise(words))
+
+
+def _rarest(tokens: Sequence[str], idf: Mapping[str, float], n: int = 2) -> list[str]:
+    """The question's `n` rarest known tokens (what a unit that answers it must mention)."""
+    known = sorted({t for t in tokens if t in idf}, key=lambda t: -idf[t])
+    return known[:n]
 
 
 def _qualifiers_missing(context: str, query_tokens: Sequence[str]) -> int:
@@ -271,7 +367,7 @@ def _diverse(
 ) -> list[int]:
     """The best units in score order, skipping what repeats a chosen one."""
     limit = _OVERVIEW_MAX if kind == "overview" else max_units
-    per_chunk_limit = 1 if kind == "overview" else _PER_CHUNK
+    per_chunk_limit = _PER_CHUNK
     floor = scores[order[0]] - (_OVERVIEW_FLOOR if kind == "overview" else _RELATIVE_FLOOR)
     chosen: list[int] = []
     per_chunk: dict[str, int] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from allguide.answer.compose import Selection
+from allguide.answer.compose import Selection, section_name
 from allguide.corpus.units import Unit
 from allguide.types import Chunk, Citation, ToolCall
 
@@ -35,6 +35,9 @@ class CitationBook:
         )
         return n
 
+    def chunk(self, chunk_id: str) -> Chunk:
+        return self._chunks[chunk_id]
+
     def cite_anywhere(self, quote: str, chunk_ids: Sequence[str]) -> int | None:
         """Cite `quote` from the first of `chunk_ids` whose text holds it."""
         for chunk_id in chunk_ids:
@@ -50,11 +53,23 @@ def render(selection: Selection, book: CitationBook) -> str:
         return "\n".join(
             f"{section.name}: {_cited(section.units, book)}" for section in selection.sections
         )
-    return _cited(selection.units, book)
+    return _cited(selection.units, book, boxes=True)
 
 
-def _cited(units: Sequence[Unit], book: CitationBook) -> str:
-    return " ".join(f"{shown(u)} [{book.cite(u.chunk_id, u.text)}]" for u in units)
+def _cited(units: Sequence[Unit], book: CitationBook, *, boxes: bool = False) -> str:
+    return " ".join(
+        f"{_boxed(u, book) if boxes else shown(u)} [{book.cite(u.chunk_id, u.text)}]" for u in units
+    )
+
+
+def _boxed(unit: Unit, book: CitationBook) -> str:
+    """An algorithm box that is not a sentence ("Clinical trial or Multiagent chemotherapy")
+    under the name of its page, so that it is not read out of context."""
+    chunk = book.chunk(unit.chunk_id)
+    text = shown(unit)
+    if chunk.kind == "algorithm" and not text.rstrip().endswith((".", ":", ";")):
+        return f"{section_name(chunk)}: {text}"
+    return text
 
 
 def shown(unit: Unit) -> str:

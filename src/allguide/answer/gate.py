@@ -54,7 +54,7 @@ _OTHER_DISEASE = re.compile(
     r"cervical|gastric|thyroid|bladder|renal|liver|skin|head and neck) cancer|melanoma|"
     r"glioma|glioblastoma|sarcoma|hepatocellular|solid tumou?rs?|carcinoma|DLBCL|"
     r"diffuse large B-cell lymphoma|"
-    r"follicular lymphoma|mantle cell|marginal zone|Waldenstr\w+|Burkitt|T-cell lymphoma|"
+    r"follicular lymphoma|mantle cell|marginal zone|Waldenstr\w+|T-cell lymphoma|"
     r"B-cell lymphoma|non-Hodgkin lymphoma|treatment-free remission|TFR|chronic phase|"
     r"community-acquired|pneumonia|hypertension|asthma|COPD|heart failure|HIV|diabetes|sepsis)\b",
     re.I,

@@ -188,20 +188,22 @@ _RELAPSE = r"(?:relaps\w*|refractory|second-line|salvage)"
 TOPICS: tuple[Topic, ...] = (
     _t(
         rf"{_RELAPSE}.*{_PH_POS}|{_PH_POS}.*{_RELAPSE}",
-        "Discussion › Treatment of Relapsed Ph-Positive ALL",
         "Discussion › NCCN Recommendations for Ph-Positive ALL",
+        "Discussion › Treatment of Relapsed Ph-Positive ALL",
     ),
     _t(
         rf"{_RELAPSE}.*{_PH_NEG}|{_PH_NEG}.*{_RELAPSE}",
-        "Discussion › Treatment of Relapsed Ph-Negative ALL",
         "Discussion › NCCN Recommendations for Ph-Negative ALL",
+        "Discussion › Treatment of Relapsed Ph-Negative ALL",
     ),
     _t(
         _RELAPSE,
         "ALL-7",
-        "Discussion › Treatment of Relapsed Ph-Negative ALL",
-        "Discussion › Treatment of Relapsed Ph-Positive ALL",
+        "Discussion › NCCN Recommendations for Ph-Negative ALL",
+        "Discussion › NCCN Recommendations for Ph-Positive ALL",
     ),
+    # Transplant is discussed throughout: an overview follows retrieval, not a section.
+    _t(r"transplant|\bHCT\b|\bSCT\b|\bBMT\b|stem cell"),
     _t(r"\bMRD\b|minimal residual", "Discussion › Role of MRD Evaluation", "ALL-F"),
     _t(_PH_POS, "ALL-3", "ALL-4", "Discussion › NCCN Recommendations for Ph-Positive ALL"),
     _t(_PH_NEG, "ALL-5", "ALL-6", "Discussion › NCCN Recommendations for Ph-Negative ALL"),

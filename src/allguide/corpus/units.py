@@ -135,8 +135,9 @@ def is_retrievable(sentence: str) -> bool:
 
 def is_statement(sentence: str) -> bool:
     """More than a flowchart label such as "Ph+ ALL (Adult) (aged ≥40 y)": retrievable, with
-    at least three lower-case words."""
-    return is_retrievable(sentence) and len(re.findall(r"\b[a-z]{3,}\b", sentence)) >= 3
+    at least three lower-case words ("Clinical trial or Multiagent chemotherapy" is an
+    algorithm box that states options, and is a statement)."""
+    return is_retrievable(sentence) and len(re.findall(r"\b[a-z]{2,}\b", sentence)) >= 3
 
 
 def is_reference(text: str) -> bool:
@@ -214,8 +215,9 @@ def _chunk_units(chunk: Chunk) -> Iterator[Unit]:
 
 
 def _closed(row: Unit) -> Unit:
-    """A finished table row; one with an empty cell is only a label."""
-    if row.text[len(row.label) :].strip():
+    """A finished table row; one with an empty cell is only a label, unless the label says
+    what the term is ("Overall response rate (ORR = CR + CRi)")."""
+    if row.text[len(row.label) :].strip() or "=" in row.label:
         return row
     return Unit(row.chunk_id, row.start, row.end, row.text, "label", context=row.context)
 

@@ -3,6 +3,7 @@
 `dense` and `bm25` are our own chunks searched by one list only. `vanilla` is the common
 LangChain recipe: `RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)` over the
 raw corpus text (no cleaning), the same MiniLM, an in-memory `langchain_chroma.Chroma`, top-k.
+`vanilla-bm25` searches those same raw chunks with our BM25 (`BM25Index`, `clinical_tokens`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from allguide.corpus.load import load_corpus
 from allguide.errors import AllguideError
 from allguide.index.embed import Embedder
 from allguide.retrieval.hybrid import MODES, Mode
+from allguide.retrieval.lexical import BM25Index, clinical_tokens
 
 if TYPE_CHECKING:
     from allguide.assistant import Assistant
 
-RETRIEVERS: tuple[str, ...] = ("hybrid", "dense", "bm25", "vanilla")
+RETRIEVERS: tuple[str, ...] = ("hybrid", "dense", "bm25", "vanilla", "vanilla-bm25")
 VANILLA_CHUNK_SIZE = 1000
 VANILLA_CHUNK_OVERLAP = 200
 _collections = itertools.count()
@@ -75,6 +77,39 @@ def _text_splitter() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class RawChunk:
+    """One piece of the vanilla splitter over a raw corpus document."""
+
+    chunk_id: str
+    text: str
+    source: str
+    start: int
+
+    def retrieved(self, score: float) -> Retrieved:
+        return Retrieved(
+            chunk_id=self.chunk_id,
+            text=self.text,
+            section=self.source,
+            title=f"characters from {self.start}",
+            page=None,
+            kind=None,
+            score=score,
+        )
+
+
+def vanilla_chunks(corpus_dir: Path) -> list[RawChunk]:
+    """The raw corpus split by `RecursiveCharacterTextSplitter(1000, 200)`, in order."""
+    splitter = _text_splitter()
+    chunks: list[RawChunk] = []
+    for doc in load_corpus(corpus_dir):
+        for i, piece in enumerate(splitter.create_documents([doc.text])):
+            chunk_id = f"vanilla:{doc.source}:{i:05d}"
+            start = int(piece.metadata["start_index"])
+            chunks.append(RawChunk(chunk_id, piece.page_content, doc.source, start))
+    return chunks
+
+
 class VanillaRetriever:
     """The common LangChain recipe over the raw corpus, in an in-memory Chroma collection."""
 
@@ -83,15 +118,10 @@ class VanillaRetriever:
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
-        splitter = _text_splitter()
-        texts: list[str] = []
-        metadatas: list[dict[str, Any]] = []
-        ids: list[str] = []
-        for doc in load_corpus(corpus_dir):
-            for i, piece in enumerate(splitter.create_documents([doc.text])):
-                texts.append(piece.page_content)
-                metadatas.append({"source": doc.source, "start": piece.metadata["start_index"]})
-                ids.append(f"vanilla:{doc.source}:{i:05d}")
+        chunks = vanilla_chunks(corpus_dir)
+        texts = [c.text for c in chunks]
+        metadatas: list[dict[str, Any]] = [{"source": c.source, "start": c.start} for c in chunks]
+        ids = [c.chunk_id for c in chunks]
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         self._collection_name = f"vanilla-{os.getpid()}-{next(_collections)}"
         self._store = Chroma.from_texts(
@@ -124,10 +154,23 @@ class VanillaRetriever:
         self._store.delete_collection()
 
 
+class VanillaBM25Retriever:
+    """Our BM25 (`clinical_tokens`) over the vanilla splitter's raw 1000/200 chunks."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self._chunks = vanilla_chunks(corpus_dir)
+        self._index = BM25Index([c.text for c in self._chunks], tokenizer=clinical_tokens)
+
+    def search(self, query: str, k: int) -> list[Retrieved]:
+        return [self._chunks[i].retrieved(round(s, 6)) for i, s in self._index.top(query, k)]
+
+
 def make_retriever(name: str, assistant: Assistant) -> Retriever:
     """The retriever called `name` over the assistant's corpus and embedder."""
     if name == "vanilla":
         return VanillaRetriever(assistant.settings.corpus_dir, assistant.embedder)
+    if name == "vanilla-bm25":
+        return VanillaBM25Retriever(assistant.settings.corpus_dir)
     if name in MODES:
         return AssistantRetriever(assistant, name)
     raise ValueError(f"unknown retriever {name!r}; known: {', '.join(RETRIEVERS)}")

@@ -8,6 +8,11 @@ substring of a passage's. A second variant of the span with inline citation numb
 drops them. Letters-only matching is not used: it would equate `CNS-2` with `CNS-3`. A span that
 a chunk boundary cuts in two counts as covered when one retrieved passage ends with its head and
 another starts with its tail (the reader sees both).
+
+At equal context (`context_hit`) a retriever's ranked passages are cut to a character budget and
+an item counts when one of its gold spans lies whole within one kept passage (same keys, no
+straddling). A citation is a reference quote (`is_reference_quote`) when every unit of the cited
+chunk (`allguide.corpus.units`) that its quote overlaps is one an answer should never quote.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from allguide.corpus.units import Unit, chunk_units
 from allguide.evaluation.dataset import normalize_evidence
-from allguide.types import Answer, ToolCall
+from allguide.text import split_sentences
+from allguide.types import Answer, Chunk, ToolCall
 
 # "1 X 10-4" in the raw algorithm pages is "1 × 10⁻⁴" after cleaning.
 _TIMES_X = re.compile(r"(?<=\d)\s*[xX]\s*(?=10\b|10[-⁻−])")
@@ -31,6 +38,11 @@ _CITATION = re.compile(
 )
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _COMPARATOR = re.compile(r"(?:[≥≤]|[<>]=)\s*")
+# The answer's closing edition note follows its last blank line.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# Unit kinds an answer must not quote; the legend (categories of evidence) only when asked.
+NOT_QUOTED: frozenset[str] = frozenset({"reference", "heading", "label", "boilerplate", "url"})
+_ASKS_LEGEND = re.compile(r"\b(?:categor(?:y|ies)|evidence)\b", re.I)
 _DASHES = str.maketrans({"−": "-", "–": "-", "—": "-", "‐": "-", "\u00a0": " "})
 
 
@@ -116,6 +128,60 @@ def keyword_accuracy(answer: str, keywords: Sequence[str]) -> bool:
     return all(_fold_answer(k) in text for k in keywords)
 
 
+def answer_body(answer: str) -> str:
+    """The answer without its closing edition note (the paragraph after its last blank line);
+    a one-paragraph answer is its own body."""
+    text = answer.strip()
+    parts = _PARAGRAPH_BREAK.split(text)
+    return "\n\n".join(parts[:-1]).strip() if len(parts) > 1 else text
+
+
+def lead_sentence(answer: str) -> str:
+    """The answer's first sentence (`allguide.text.split_sentences`, so citation markers after
+    its full stop belong to it); '' for an empty answer."""
+    body = answer_body(answer)
+    spans = split_sentences(body)
+    return body[spans[0][0] : spans[0][1]] if spans else ""
+
+
+def lead_accuracy(answer: str, keywords: Sequence[str]) -> bool:
+    """The first sentence contains at least one keyword (folded as in `keyword_accuracy`,
+    citation markers removed); true when there are no keywords."""
+    if not keywords:
+        return True
+    lead = _fold_answer(_MARKER.sub(" ", lead_sentence(answer)))
+    return any(_fold_answer(k) in lead for k in keywords)
+
+
+def quote_units(quote: str, chunk: Chunk, units: Sequence[Unit] | None = None) -> list[Unit]:
+    """The units of `chunk` that the quote's span (its first occurrence) overlaps; [] when the
+    quote is empty or not in the chunk. `units` defaults to `chunk_units([chunk])`."""
+    start = chunk.text.find(quote) if quote else -1
+    if start < 0:
+        return []
+    end = start + len(quote)
+    units = chunk_units([chunk]) if units is None else units
+    return [u for u in units if u.chunk_id == chunk.chunk_id and u.start < end and u.end > start]
+
+
+def asks_for_legend(question: str) -> bool:
+    """The question is about categories of evidence, so quoting the legend is fair."""
+    return bool(_ASKS_LEGEND.search(question))
+
+
+def is_reference_quote(
+    quote: str, chunk: Chunk, question: str, units: Sequence[Unit] | None = None
+) -> bool:
+    """Every unit the quote overlaps is never-quoted (a reference, heading, label, boilerplate,
+    URL; the legend unless the question mentions categories or evidence). A quote that is not
+    in the chunk is not one (`citation_validity` catches it)."""
+    overlapping = quote_units(quote, chunk, units)
+    legend_ok = asks_for_legend(question)
+    return bool(overlapping) and all(
+        u.kind in NOT_QUOTED or (u.kind == "legend" and not legend_ok) for u in overlapping
+    )
+
+
 def citation_markers(answer: str) -> list[int]:
     """Every `[n]` (and `[n, m]`) marker number in an answer, in order."""
     return [int(n) for group in _MARKER.findall(answer) for n in group.split(",")]
@@ -138,12 +204,16 @@ def citation_support(answer: Answer, gold: Sequence[str], chunk_texts: Mapping[s
 
 @dataclass(frozen=True)
 class RefusalScores:
-    """Precision and recall of refusals (None where undefined)."""
+    """Precision and recall of refusals and the false-refusal rate (refused in-scope items /
+    in-scope items); None where undefined."""
 
     precision: float | None
     recall: float | None
     refused: int
     expected: int
+    false_refusals: int = 0
+    in_scope: int = 0
+    false_refusal_rate: float | None = None
 
 
 def refusal_scores(pairs: Iterable[tuple[bool, bool]]) -> RefusalScores:
@@ -152,12 +222,22 @@ def refusal_scores(pairs: Iterable[tuple[bool, bool]]) -> RefusalScores:
     tp = sum(e and r for e, r in pairs)
     refused = sum(r for _, r in pairs)
     expected = sum(e for e, _ in pairs)
+    in_scope = len(pairs) - expected
+    false = refused - tp
     return RefusalScores(
         precision=tp / refused if refused else None,
         recall=tp / expected if expected else None,
         refused=refused,
         expected=expected,
+        false_refusals=false,
+        in_scope=in_scope,
+        false_refusal_rate=false / in_scope if in_scope else None,
     )
+
+
+def false_refusal_rate(pairs: Iterable[tuple[bool, bool]]) -> float | None:
+    """Refused in-scope items / in-scope items, from (expected refusal, refused) pairs."""
+    return refusal_scores(pairs).false_refusal_rate
 
 
 @dataclass(frozen=True)
@@ -235,6 +315,31 @@ def retrieval_scores(ranks: Sequence[int | None], recalls: Sequence[float]) -> R
     hit = {r: (sum(hit_at(x, r) for x in ranks) / n if n else 0.0) for r in HIT_DEPTHS}
     recall = sum(recalls) / len(recalls) if recalls else 0.0
     return RetrievalScores(n, hit, mrr(ranks), recall)
+
+
+def truncate_context(passages: Sequence[str], budget: int) -> list[str]:
+    """The ranked passages concatenated up to `budget` characters: whole passages in rank order,
+    the last one cut at the budget, nothing after it."""
+    kept: list[str] = []
+    left = budget
+    for passage in passages:
+        if left <= 0:
+            break
+        kept.append(passage[:left])
+        left -= len(kept[-1])
+    return kept
+
+
+def context_hit(gold: Sequence[str], passages: Sequence[str], budget: int) -> bool:
+    """Some gold span lies whole within one passage of the first `budget` characters of the
+    ranked passages (keys as in `evidence_covered`; a span cut by a boundary does not count)."""
+    kept = [evidence_key(p) for p in truncate_context(passages, budget)]
+    return any(key in p for span in gold for key in _span_keys(span) for p in kept)
+
+
+def context_chars(passages: Sequence[str], n: int) -> int:
+    """Characters in the top-`n` passages."""
+    return sum(len(p) for p in passages[:n])
 
 
 def mean(flags: Iterable[bool | float]) -> float | None:

@@ -1,16 +1,27 @@
-"""Evaluation reports: the console table, `latest.md`, the JSON and two PNG plots."""
+"""Evaluation reports: the console table, `latest.md`, the JSON and two PNG plots.
+
+Every table reports the run's splits (`all`, `dev`, `test`, or the one split of a restricted
+run) side by side; the plots show `all` (or that one split).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from allguide.evaluation.metrics import HIT_DEPTHS
 
-# The targets of issue 6 (quality) and of issues 2 and 4 (speed, reported by bench.py).
-TARGETS = {"hit@5": 0.95, "mrr": 0.85, "margin": 0.15, "refusal": 0.9, "validity": 1.0}
+# The targets of issues 6 and 10 (quality) and of issues 2 and 4 (speed, reported by bench.py).
+TARGETS = {
+    "hit@5": 0.95,
+    "mrr": 0.85,
+    "margin": 0.15,
+    "refusal": 0.9,
+    "validity": 1.0,
+    "reference_quotes": 0,
+}
 SPEED_TARGETS = {
     "ingest_s": 20.0,
     "retrieve_ms": 30.0,
@@ -20,14 +31,29 @@ SPEED_TARGETS = {
 }
 ANSWER_ROWS: tuple[tuple[str, str], ...] = (
     ("keyword_accuracy", "keyword accuracy (in-scope)"),
+    ("lead_accuracy", "lead accuracy (first sentence has a keyword; in-scope)"),
+    ("reference_quotes", "reference quotes (citations quoting a never-quoted unit; target 0)"),
     ("citation_validity", "citation validity (every [n] resolves, quotes verbatim)"),
     ("citation_support", "citation support (cited passages contain the gold evidence)"),
     ("refusal_precision", "refusal precision"),
     ("refusal_recall", "refusal recall"),
+    ("false_refusal_rate", "false-refusal rate (refused in-scope / in-scope)"),
     ("tool_accuracy", "tool accuracy (vignettes)"),
     ("latency_ms_p50", "latency p50 (ms)"),
     ("latency_ms_p95", "latency p95 (ms)"),
 )
+# What the previous release's column shows (the rest need our chunks or this machine's clock).
+PREVIOUS_ROWS = frozenset(
+    {
+        "keyword_accuracy",
+        "lead_accuracy",
+        "reference_quotes",
+        "refusal_precision",
+        "refusal_recall",
+        "false_refusal_rate",
+    }
+)
+RIVALS = ("bm25", "vanilla", "vanilla-bm25")
 
 
 def _f(value: Any, digits: int = 3) -> str:
@@ -45,95 +71,248 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
+def splits(report: dict[str, Any]) -> list[str]:
+    """The splits the report has, `all` first when present."""
+    return list(report["meta"]["splits"])
+
+
+def main_split(report: dict[str, Any]) -> str:
+    """The split the plots and the one-line summaries use: `all`, or the run's only split."""
+    return splits(report)[0]
+
+
+def _split_note(report: dict[str, Any]) -> str:
+    names = splits(report)
+    return "Cells with several values give " + " / ".join(names) + "." if len(names) > 1 else ""
+
+
 def retrieval_rows(report: dict[str, Any]) -> list[list[str]]:
-    """One row per retriever: hit@1/3/5/10, MRR, evidence recall."""
+    """One row per retriever and split: hit@1/3/5/10, MRR, evidence recall."""
     primary = report["meta"]["primary"]
-    return [
-        [_label(name, primary), str(s["n"])]
-        + [_f(s[f"hit@{r}"]) for r in HIT_DEPTHS]
-        + [_f(s["mrr"]), _f(s["evidence_recall"])]
-        for name, s in report["metrics"]["retrieval"].items()
-    ]
+    rows = []
+    for name in report["meta"]["retrievers"]:
+        for n, split in enumerate(splits(report)):
+            s = report["metrics"][split]["retrieval"][name]
+            rows.append(
+                [_label(name, primary) if n == 0 else "", split, str(s["n"])]
+                + [_f(s[f"hit@{r}"]) for r in HIT_DEPTHS]
+                + [_f(s["mrr"]), _f(s["evidence_recall"])]
+            )
+    return rows
 
 
 def _retrieval_header(k: int) -> list[str]:
     hits = [f"hit@{r}" for r in HIT_DEPTHS]
-    return ["retriever", "n", *hits, "MRR@10", f"evidence recall@{k}"]
+    return ["retriever", "split", "n", *hits, "MRR@10", f"evidence recall@{k}"]
+
+
+def equal_context_rows(report: dict[str, Any]) -> list[list[str]]:
+    """One row per retriever and split: mean context characters and hits within B1 and Bk."""
+    primary = report["meta"]["primary"]
+    rows = []
+    for name in report["meta"]["retrievers"]:
+        for n, split in enumerate(splits(report)):
+            s = report["metrics"][split]["equal_context"][name]
+            rows.append(
+                [
+                    _label(name, primary) if n == 0 else "",
+                    split,
+                    str(s["n"]),
+                    _f(s["top1_chars"], 0),
+                    _f(s["topk_chars"], 0),
+                    _f(s["hit@B1"]),
+                    _f(s["hit@Bk"]),
+                ]
+            )
+    return rows
+
+
+def _equal_context_header(report: dict[str, Any]) -> list[str]:
+    b = report["meta"]["budgets"]
+    k = b["k"]
+    return [
+        "retriever",
+        "split",
+        "n",
+        "top-1 chars",
+        f"top-{k} chars",
+        f"hit within B1 = {b['B1']} chars",
+        f"hit within B{k} = {b['Bk']} chars",
+    ]
+
+
+def _equal_context_caption(report: dict[str, Any]) -> str:
+    b = report["meta"]["budgets"]
+    return (
+        f"B1 and B{b['k']} are {b['from']}'s mean top-1 and top-{b['k']} passage lengths. "
+        "Each retriever's ranked passages are joined in rank order and cut at the budget; an "
+        "item is a hit when at least one of its gold spans lies whole within one kept passage "
+        "(the matching rule of hit@k, without a span cut across two passages)."
+    )
+
+
+def answer_rows(report: dict[str, Any]) -> list[list[str]]:
+    """One row per answer metric: a column per split, then the previous release's."""
+    names = splits(report)
+    has_previous = report["meta"].get("previous") is not None
+    rows = []
+    for key, title in ANSWER_ROWS:
+        row = [title] + [_f(report["metrics"][s]["answer"][key]) for s in names]
+        if has_previous:
+            row += [
+                _f(report["metrics"][s]["previous"][key]) if key in PREVIOUS_ROWS else "–"
+                for s in names
+            ]
+        rows.append(row)
+    return rows
+
+
+def _answer_header(report: dict[str, Any]) -> list[str]:
+    names = splits(report)
+    header = ["metric", *names]
+    if report["meta"].get("previous") is not None:
+        header += [f"previous release {s}" for s in names]
+    return header
 
 
 def best_baseline(report: dict[str, Any]) -> str | None:
     """The non-primary retriever with the highest hit@5 (ties: first listed)."""
     primary = report["meta"]["primary"]
-    others = [(n, s["hit@5"]) for n, s in report["metrics"]["retrieval"].items() if n != primary]
+    ret = report["metrics"][main_split(report)]["retrieval"]
+    others = [(n, s["hit@5"]) for n, s in ret.items() if n != primary]
     return max(others, key=lambda pair: pair[1])[0] if others else None
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """The metrics table printed by `allguide eval`."""
+    """The metrics tables printed by `allguide eval`."""
     meta = report["meta"]
-    lines = [f"retrieval ({meta['retrieval_items']} items with gold evidence, k={meta['k']})"]
+    counts = ", ".join(f"{s} {meta['split_retrieval_items'][s]}" for s in splits(report))
+    lines = [f"retrieval (items with gold evidence: {counts}; k={meta['k']})"]
     lines += _table(_retrieval_header(meta["k"]), retrieval_rows(report))
-    answer = report["metrics"]["answer"]
-    if answer:
-        lines += ["", f"answers (offline ask, {answer['n']} items)"]
-        lines += _table(["metric", "value"], [[t, _f(answer[k])] for k, t in ANSWER_ROWS])
+    lines += ["", "retrieval at equal context"]
+    lines += _table(_equal_context_header(report), equal_context_rows(report))
+    if meta["answers"]:
+        counts = ", ".join(f"{s} {meta['split_items'][s]}" for s in splits(report))
+        lines += ["", f"answers (offline ask; items: {counts})"]
+        lines += _table(_answer_header(report), answer_rows(report))
+        lines += ["", "per category (" + (_split_note(report) or "one split") + ")"]
+        lines += _per_category(report, [meta["primary"]] if meta["primary"] else [], full=False)
     return "\n".join(lines)
 
 
 def _targets(report: dict[str, Any]) -> list[list[str]]:
-    ret = report["metrics"]["retrieval"]
     primary = report["meta"]["primary"]
+    names = splits(report)
     rows: list[list[str]] = []
 
-    def add(name: str, value: float | None, target: float, *, at_most: bool = False) -> None:
-        met = value is not None and (value <= target if at_most else value >= target)
-        gap = "" if value is None or met else f" (short by {abs(target - value):.3f})"
-        sign = "≤" if at_most else "≥"
-        rows.append([name, f"{sign} {target:g}", _f(value), ("yes" if met else "no") + gap])
+    def add(
+        name: str, get: Callable[[dict[str, Any]], float | None], target: float, *, at_most: bool
+    ) -> None:
+        cells = []
+        for s in names:
+            value = get(report["metrics"][s])
+            met = value is not None and (value <= target if at_most else value >= target)
+            cells.append("n/a" if value is None else f"{_f(value)} ({'yes' if met else 'no'})")
+        rows.append([name, f"{'≤' if at_most else '≥'} {target:g}", *cells])
+
+    def at_least(name: str, get: Callable[[dict[str, Any]], float | None], key: str) -> None:
+        add(name, get, TARGETS[key], at_most=False)
 
     if primary == "hybrid":
-        add("hybrid hit@5", ret["hybrid"]["hit@5"], TARGETS["hit@5"])
-        add("hybrid MRR", ret["hybrid"]["mrr"], TARGETS["mrr"])
-        rivals = [ret[n]["hit@5"] for n in ("bm25", "vanilla") if n in ret]
+        at_least("hybrid hit@5", lambda x: x["retrieval"]["hybrid"]["hit@5"], "hit@5")
+        at_least("hybrid MRR", lambda x: x["retrieval"]["hybrid"]["mrr"], "mrr")
+        rivals = [n for n in RIVALS if n in report["meta"]["retrievers"]]
         if rivals:
-            margin = ret["hybrid"]["hit@5"] - max(rivals)
-            add("hit@5 margin over the better of bm25/vanilla", margin, TARGETS["margin"])
-    answer = report["metrics"]["answer"]
-    if answer:
-        add("refusal precision", answer["refusal_precision"], TARGETS["refusal"])
-        add("refusal recall", answer["refusal_recall"], TARGETS["refusal"])
-        add("citation validity", answer["citation_validity"], TARGETS["validity"])
+
+            def margin(x: dict[str, Any]) -> float:
+                ret = x["retrieval"]
+                return float(ret["hybrid"]["hit@5"] - max(ret[n]["hit@5"] for n in rivals))
+
+            at_least(f"hit@5 margin over the best of {'/'.join(rivals)}", margin, "margin")
+    if report["meta"]["answers"]:
+        at_least("refusal precision", lambda x: x["answer"]["refusal_precision"], "refusal")
+        at_least("refusal recall", lambda x: x["answer"]["refusal_recall"], "refusal")
+        at_least("citation validity", lambda x: x["answer"]["citation_validity"], "validity")
+        add(
+            "reference quotes",
+            lambda x: x["answer"]["reference_quotes"],
+            TARGETS["reference_quotes"],
+            at_most=True,
+        )
         add(
             "offline ask p50 (ms; this run, see bench.md)",
-            answer["latency_ms_p50"],
+            lambda x: x["answer"]["latency_ms_p50"],
             SPEED_TARGETS["ask_ms"],
             at_most=True,
         )
     return rows
 
 
-def _per_category(report: dict[str, Any]) -> list[str]:
+def _category_value(section: dict[str, Any] | None, key: str) -> Any:
+    """One metric of one category's aggregate; `refused` as a fraction of its items."""
+    if not section:
+        return None
+    if key == "refused_share":
+        return section["refused"] / section["n"] if section.get("n") else None
+    return section.get(key)
+
+
+# "refused" is the share of a category's items refused: its false-refusal rate when the
+# category is in scope, its refusal recall for out_of_scope.
+CATEGORY_ANSWER_COLUMNS = (
+    ("keyword acc.", "keyword_accuracy"),
+    ("lead acc.", "lead_accuracy"),
+    ("citation support", "citation_support"),
+    ("refused", "refused_share"),
+)
+CATEGORY_PREVIOUS_COLUMNS = (
+    ("prev. keyword acc.", "keyword_accuracy"),
+    ("prev. lead acc.", "lead_accuracy"),
+    ("prev. refused", "refused_share"),
+)
+CATEGORY_CAPTION = (
+    "refused = the share of the category's items refused (its false-refusal rate when it is in "
+    "scope, its refusal recall for out_of_scope); – = no items of that category in the split."
+)
+
+
+def _per_category(
+    report: dict[str, Any], retrievers: Sequence[str], *, full: bool = True
+) -> list[str]:
+    """One row per category; every cell has a value per split ("all / dev / test"). Without
+    `full` (the console), no citation support and no previous release."""
+    names = splits(report)
     per = report["per_category"]
-    names = list(per["retrieval"])
-    answers = per["answer"]
-    categories = sorted(set().union(*(per["retrieval"][n] for n in names), answers))
-    counts: dict[str, int] = {}
-    for item in report["items"]:
-        counts[item["category"]] = counts.get(item["category"], 0) + 1
-    header = ["category", "items", *[f"{n} hit@5" for n in names]]
-    header += ["keyword acc.", "citation support", "refused"] if answers else []
+    columns: list[tuple[str, str, str]] = [(f"{n} hit@5", "retrieval", n) for n in retrievers]
+    if report["meta"]["answers"]:
+        columns += [
+            (title, "answer", key)
+            for title, key in CATEGORY_ANSWER_COLUMNS
+            if full or key != "citation_support"
+        ]
+    if full and report["meta"].get("previous") is not None:
+        columns += [(title, "previous", key) for title, key in CATEGORY_PREVIOUS_COLUMNS]
+    categories = sorted({item["category"] for item in report["items"]})
     rows = []
     for c in categories:
-        row = [c, str(counts.get(c, 0))]
-        row += [
-            _f(per["retrieval"][n][c]["hit@5"]) if c in per["retrieval"][n] else "–" for n in names
+        counts = [
+            sum(i["category"] == c and s in ("all", i["split"]) for i in report["items"])
+            for s in names
         ]
-        if answers:
-            a = answers.get(c, {})
-            refused = a["refused"] / a["n"] if a.get("n") else None
-            row += [_f(a.get("keyword_accuracy")), _f(a.get("citation_support")), _f(refused)]
+        row = [c, " / ".join(map(str, counts))]
+        for _, section, key in columns:
+            values = []
+            for s in names:
+                if section == "retrieval":
+                    got = per[s]["retrieval"][key].get(c)
+                    values.append(_f(got["hit@5"]) if got else "–")
+                elif c not in per[s][section]:
+                    values.append("–")
+                else:
+                    values.append(_f(_category_value(per[s][section][c], key)))
+            row.append(" / ".join(values))
         rows.append(row)
-    return _table(header, rows)
+    return _table(["category", "items", *[title for title, _, _ in columns]], rows)
 
 
 def _misses(report: dict[str, Any]) -> list[str]:
@@ -143,7 +322,7 @@ def _misses(report: dict[str, Any]) -> list[str]:
         got = item["metrics"]["retrieval"].get(primary)
         if got is not None and (got["rank"] is None or got["rank"] > 5):
             rank = "not in top 10" if got["rank"] is None else f"rank {got['rank']}"
-            lines.append(f"- `{item['id']}` ({rank}): {item['question']}")
+            lines.append(f"- `{item['id']}` ({item['split']}, {rank}): {item['question']}")
     return lines
 
 
@@ -156,16 +335,35 @@ def _tool_problems(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reference_quotes(report: dict[str, Any], section: str) -> list[str]:
+    """`- id (split): [n], …` for every item whose answer (`answer` or `previous`) has one."""
+    lines = []
+    for item in report["items"]:
+        checks = item["metrics"].get(section) or {}
+        cited = checks.get("reference_quotes") or []
+        if cited:
+            marks = ", ".join(f"[{n}]" for n in cited)
+            lines.append(f"- `{item['id']}` ({item['split']}): {marks}")
+    return lines
+
+
 def format_markdown(report: dict[str, Any]) -> str:
-    """`latest.md`: ours vs each baseline, answer metrics, targets, per category, misses."""
+    """`latest.md`: ours vs each baseline per split, equal context, answer metrics beside the
+    previous release's, targets, per category, reference quotes, misses."""
     meta = report["meta"]
+    names = splits(report)
+    counts = ", ".join(
+        f"{s} {meta['split_items'][s]} ({meta['split_retrieval_items'][s]} with gold evidence)"
+        for s in names
+    )
     out = [
         "# allguide evaluation",
         "",
-        f"Dataset `{meta['dataset']}`: {meta['items']} items, {meta['retrieval_items']} with gold "
-        f"evidence (retrieval metrics); k = {meta['k']}, {meta['depth']} passages retrieved per "
+        f"Dataset `{meta['dataset']}` (run split `{meta['split']}`): {counts}; gold-evidence items "
+        f"get the retrieval metrics. k = {meta['k']}, {meta['depth']} passages retrieved per "
         f"query. Index {meta['index_fingerprint']} ({meta['model']}). Follow-ups are retrieved "
-        f"with the query of {meta['followup_query']}. Reproduce with `make eval`. Timings vary "
+        f"with the query of {meta['followup_query']}. Reproduce with `make eval`. The split of an "
+        "item is a hash of its id (`evals/README.md`): tune on dev, report test. Timings vary "
         "from run to run; Chroma's approximate (HNSW) search can swap near-ties, which moved "
         "hybrid hit@10 by 0.003 between repeated runs; every other number is deterministic.",
         "",
@@ -175,28 +373,61 @@ def format_markdown(report: dict[str, Any]) -> str:
         "",
         "An item is a hit at r when every gold evidence span is covered by the top-r passages "
         "(`evaluation/metrics.py` states the matching rule). `dense` and `bm25` search our "
-        "cleaned chunks with one list only; `vanilla` is LangChain's RecursiveCharacterTextSplitter"
-        "(1000, 200) over the raw text, the same MiniLM and Chroma, no cleaning.",
+        "cleaned chunks with one list only; `vanilla` is LangChain's "
+        "RecursiveCharacterTextSplitter(1000, 200) over the raw text, the same MiniLM and Chroma, "
+        "no cleaning; `vanilla-bm25` is our BM25 over those same raw chunks.",
+        "",
+        "## Retrieval at equal context",
+        "",
+        *_table(_equal_context_header(report), equal_context_rows(report)),
+        "",
+        _equal_context_caption(report),
     ]
-    answer = report["metrics"]["answer"]
-    if answer:
-        rows = [[t, _f(answer[k])] for k, t in ANSWER_ROWS]
+    if meta["answers"]:
+        main = report["metrics"][main_split(report)]["answer"]
+        previous = meta.get("previous")
         out += [
             "",
             f"## Answers (`ask`, backend `{meta['llm']}`)",
             "",
-            *_table(["metric", "value"], rows),
+            *_table(_answer_header(report), answer_rows(report)),
             "",
-            f"{answer['refused']} refusals for {answer['expected_refusals']} out-of-scope items; "
-            f"{answer['tool_items']} vignettes with an expected tool; {answer['errors']} errors.",
+            f"{_split_note(report)} In {main_split(report)}: {main['refused']} refusals for "
+            f"{main['expected_refusals']} out-of-scope items ({main['false_refusals']} of "
+            f"{main['in_scope']} in-scope items refused); {main['tool_items']} vignettes with an "
+            f"expected tool; {main['errors']} errors. Lead accuracy: the answer's first sentence "
+            "(its edition note aside) contains one of the item's keywords. A reference quote is "
+            "a citation whose quote overlaps only units of the cited chunk that are never quoted "
+            "(`allguide.corpus.units`: reference, heading, label, boilerplate, URL, and the "
+            "evidence legend unless the question mentions categories or evidence).",
         ]
-    out += ["", "## Targets (issue 6)", ""]
-    out += _table(["target", "goal", "value", "met"], _targets(report))
-    out += ["", "## Per category (hit@5 per retriever)", "", *_per_category(report)]
+        if previous:
+            old = report["metrics"][main_split(report)]["previous"]
+            out += [
+                "",
+                f"The previous release's answers are read from `{previous}` and scored by the "
+                f"same functions; {old['n']} items scored, {old['missing']} missing (not "
+                f"scored), {old['errors']} errors.",
+            ]
+    out += ["", "## Targets (issues 6 and 10)", ""]
+    out += _table(["target", "goal", *names], _targets(report))
+    out += ["", "## Per category", "", f"{_split_note(report)} {CATEGORY_CAPTION}".strip(), ""]
+    out += _per_category(report, meta["retrievers"])
+    if meta["answers"]:
+        refs = _reference_quotes(report, "answer")
+        out += ["", f"## Reference quotes ({len(refs)} items)", "", *refs]
+    if meta.get("previous"):
+        refs = _reference_quotes(report, "previous")
+        old = report["metrics"][main_split(report)]["previous"]
+        out += ["", f"## Reference quotes of the previous release ({len(refs)} items)", ""]
+        out += refs
+        if old["missing_items"]:
+            out += ["", f"Missing from `{meta['previous']}`: "]
+            out[-1] += ", ".join(f"`{i}`" for i in old["missing_items"])
     misses = _misses(report)
     out += ["", f"## Retrieval misses of {meta['primary']} at 5 ({len(misses)})", "", *misses]
     problems = _tool_problems(report)
-    if answer:
+    if meta["answers"]:
         out += ["", f"## Tool mismatches ({len(problems)})", "", *problems]
     return "\n".join(out) + "\n"
 
@@ -210,7 +441,8 @@ def plot_hit_at_k(report: dict[str, Any], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     primary = report["meta"]["primary"]
-    for name, s in report["metrics"]["retrieval"].items():
+    split = main_split(report)
+    for name, s in report["metrics"][split]["retrieval"].items():
         ax.plot(
             HIT_DEPTHS,
             [s[f"hit@{r}"] for r in HIT_DEPTHS],
@@ -219,9 +451,8 @@ def plot_hit_at_k(report: dict[str, Any], path: Path) -> None:
             label=_label(name, primary),
         )
     ax.set(xlabel="k (passages)", ylabel="hit@k", xticks=list(HIT_DEPTHS), ylim=(0, 1.02))
-    ax.set_title(
-        f"hit@k on {report['meta']['dataset']} ({report['meta']['retrieval_items']} items)"
-    )
+    n = report["meta"]["split_retrieval_items"][split]
+    ax.set_title(f"hit@k on {report['meta']['dataset']} ({split}, {n} items)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -238,7 +469,7 @@ def plot_per_category(report: dict[str, Any], path: Path) -> None:
 
     primary = report["meta"]["primary"]
     rival = best_baseline(report)
-    per = report["per_category"]["retrieval"]
+    per = report["per_category"][main_split(report)]["retrieval"]
     names = [n for n in (primary, rival) if n is not None]
     categories = sorted(per[primary]) if primary else []
     labels = [f"{c} ({per[primary][c]['n']})" for c in categories]
