@@ -35,8 +35,11 @@ ingest: install
 bench: install ingest
 	$(BIN)/python -m allguide.evaluation.bench
 
+# The previous release's answers are scored beside ours once they are committed.
+PREVIOUS_ANSWERS := evals/results/previous_answers.json
 eval: install ingest
-	$(BIN)/allguide eval --all-retrievers --out evals/results/latest.json
+	$(BIN)/allguide eval --all-retrievers --out evals/results/latest.json \
+		$(if $(wildcard $(PREVIOUS_ANSWERS)),--previous $(PREVIOUS_ANSWERS))
 
 install: $(STAMP)
 

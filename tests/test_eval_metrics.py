@@ -7,23 +7,32 @@ import math
 import pytest
 
 from allguide.evaluation.metrics import (
+    answer_body,
     citation_markers,
     citation_support,
     citation_validity,
+    context_chars,
+    context_hit,
     evidence_covered,
     evidence_recall,
+    false_refusal_rate,
     first_hit_rank,
     hit_at,
+    is_reference_quote,
     keyword_accuracy,
+    lead_accuracy,
+    lead_sentence,
     mean,
     mrr,
     percentile,
+    quote_units,
     refusal_scores,
     retrieval_scores,
     span_ranks,
     tool_accuracy,
+    truncate_context,
 )
-from allguide.types import Answer, Citation, ToolCall
+from allguide.types import Answer, Chunk, Citation, ToolCall
 
 # Real raw-corpus snippets and what the cleaner makes of them.
 RAW_MRD = "MRD negativity: <1 X 10-4 (<0.01%) ALL cells"
@@ -169,8 +178,148 @@ def test_refusal_scores() -> None:
     assert s.precision == pytest.approx(2 / 3)
     assert s.recall == pytest.approx(2 / 3)
     assert (s.refused, s.expected) == (3, 3)
+    assert (s.false_refusals, s.in_scope, s.false_refusal_rate) == (1, 2, 0.5)
     none = refusal_scores([(False, False)])
     assert none.precision is None and none.recall is None
+    assert none.false_refusal_rate == 0.0
+
+
+def test_false_refusal_rate_counts_refused_in_scope_items_only() -> None:
+    # Three in-scope items, one refused; the refused out-of-scope item does not count.
+    pairs = [(False, True), (False, False), (False, False), (True, True), (True, False)]
+    assert false_refusal_rate(pairs) == pytest.approx(1 / 3)
+    assert false_refusal_rate([(True, True)]) is None
+    assert false_refusal_rate([]) is None
+
+
+EDITION = "Based on the 2015 NCCN ALL guideline text; recommendations may have changed."
+
+
+@pytest.mark.parametrize(
+    ("answer", "lead"),
+    [
+        (
+            f"CNS-3 is WBC ≥5/mcL with blasts. [1] Treat it. [2]\n\n{EDITION}",
+            "CNS-3 is WBC ≥5/mcL with blasts. [1]",
+        ),
+        (
+            f"It was 20% (CR + CRi). [1, 2] Later it was 31%.\n\n{EDITION}",
+            "It was 20% (CR + CRi). [1, 2]",
+        ),
+        ("One paragraph, no note. Second.", "One paragraph, no note."),
+        (f"Overview of CNS:\n- CNS-1 [1]\n\nMore. [2]\n\n{EDITION}", "Overview of CNS:"),
+        (f"\n\n{EDITION}", EDITION),
+        ("", ""),
+    ],
+)
+def test_lead_sentence_keeps_its_markers_and_ignores_the_edition_note(
+    answer: str, lead: str
+) -> None:
+    assert lead_sentence(answer) == lead
+
+
+def test_answer_body_drops_only_the_last_paragraph() -> None:
+    assert answer_body(f"A. [1]\n\nB. [2]\n  \n{EDITION}") == "A. [1]\n\nB. [2]"
+    assert answer_body("Just one.") == "Just one."
+
+
+def test_lead_accuracy_needs_a_keyword_in_the_first_sentence() -> None:
+    answer = f"CNS-3 means WBC ≥ 5/mcL with blasts. [1] CNS-2 is fewer. [2]\n\n{EDITION}"
+    assert lead_accuracy(answer, ["WBC 5/mcL", "nothing"])  # at least one, folded
+    assert lead_accuracy(answer, ["cns-3"])
+    assert not lead_accuracy(answer, ["CNS-2"])  # only in the second sentence
+    assert not lead_accuracy(answer, ["2015 NCCN"])  # only in the edition note
+    assert not lead_accuracy("The rate was 20%. [12]", ["12"])  # the marker is not text
+    assert lead_accuracy("anything", [])
+
+
+def _chunk(text: str, section: str = "Discussion › Overview") -> Chunk:
+    kind = "algorithm" if section.startswith("ALL-") else "discussion"
+    return Chunk(
+        chunk_id="c9",
+        text=text,
+        source="nccn-all-2015.txt",
+        section=section,
+        title="t",
+        page=1241,
+        kind=kind,
+        start=0,
+        end=len(text),
+    )
+
+
+BIBLIOGRAPHY = _chunk(
+    "Outcomes remain poor in adults.\n\n"
+    "Gokbuget N, Hoelzer D. Treatment of adult acute lymphoblastic leukemia. "
+    "Semin Hematol 2009;46:64-75.\n\n"
+    "Category 1: Based upon high-level evidence, there is uniform NCCN consensus that the "
+    "intervention is appropriate.\n\n"
+    "CLASSIFICATION OF CNS STATUS"
+)
+DEFINITIONS = _chunk(
+    "Classification of CNS status:\n\n"
+    "CNS-1: No lymphoblasts in CSF regardless of WBC count.\n\n" + CNS2_CLEAN,
+    section="ALL-C",
+)
+
+
+def test_a_bibliography_quote_is_a_reference_quote() -> None:
+    quote = "Treatment of adult acute lymphoblastic leukemia."
+    assert [u.kind for u in quote_units(quote, BIBLIOGRAPHY)] == ["reference"]
+    assert is_reference_quote(quote, BIBLIOGRAPHY, "What is ALL?")
+    assert is_reference_quote("CLASSIFICATION OF CNS STATUS", BIBLIOGRAPHY, "What is CNS-3?")
+
+
+def test_a_definition_quote_is_not_a_reference_quote() -> None:
+    assert not is_reference_quote(CNS2_CLEAN, DEFINITIONS, "What is CNS-2?")
+    assert not is_reference_quote("CNS-1: No lymphoblasts", DEFINITIONS, "What is CNS-1?")
+    assert not is_reference_quote("Outcomes remain poor in adults.", BIBLIOGRAPHY, "Outcomes?")
+
+
+def test_a_quote_is_a_reference_quote_only_when_every_unit_it_overlaps_is() -> None:
+    across = "adults.\n\nGokbuget N"  # a statement's end and a reference's start
+    assert {u.kind for u in quote_units(across, BIBLIOGRAPHY)} == {"statement", "reference"}
+    assert not is_reference_quote(across, BIBLIOGRAPHY, "What is ALL?")
+    assert not is_reference_quote("not in the chunk", BIBLIOGRAPHY, "What is ALL?")
+    assert quote_units("", BIBLIOGRAPHY) == []
+
+
+def test_the_legend_is_a_reference_quote_unless_the_question_asks_about_categories() -> None:
+    legend = "Category 1: Based upon high-level evidence"
+    assert is_reference_quote(legend, BIBLIOGRAPHY, "How is Ph+ ALL treated?")
+    assert not is_reference_quote(legend, BIBLIOGRAPHY, "What does category 1 mean?")
+    assert not is_reference_quote(legend, BIBLIOGRAPHY, "Which categories are there?")
+    assert not is_reference_quote(legend, BIBLIOGRAPHY, "How strong is the Evidence for this?")
+
+
+def test_truncate_context_cuts_the_last_passage_at_the_budget() -> None:
+    passages = ["a" * 5, "b" * 5, "c" * 5]
+    assert truncate_context(passages, 7) == ["aaaaa", "bb"]
+    assert truncate_context(passages, 10) == ["aaaaa", "bbbbb"]
+    assert truncate_context(passages, 100) == passages
+    assert truncate_context(passages, 3) == ["aaa"]
+    assert truncate_context(passages, 0) == []
+    assert context_chars(passages, 2) == 10 and context_chars(passages, 10) == 15
+
+
+def test_context_hit_at_equal_context() -> None:
+    long = "x" * 40 + " CNS-3: WBC 5/mcL in CSF with presence of lymphoblasts."
+    short = [CNS3_CLEAN]
+    assert context_hit([CNS3], short, len(CNS3_CLEAN))
+    assert not context_hit([CNS3], short, 30)  # the span is cut by the budget
+    assert context_hit([CNS3], ["filler " * 3, long], 21 + len(long))
+    assert not context_hit([CNS3], ["filler " * 3, long], 21 + 60)
+    # Any one gold span is enough; the raw-vs-cleaned rule of evidence_covered applies.
+    assert context_hit(["zeta", RAW_MRD], ["x", CLEAN_MRD], 1000)
+    assert not context_hit(["zeta"], ["x", CLEAN_MRD], 1000)
+
+
+def test_context_hit_does_not_join_a_span_across_two_passages() -> None:
+    gold = "The entire brain and posterior half of the globe should be included."
+    head = "Radiation fields. The entire brain and posterior half"
+    tail = "of the globe should be included. The inferior border is C2."
+    assert span_ranks([gold], [head, tail]) == [2]  # hit@k accepts the straddle
+    assert not context_hit([gold], [head, tail], 10_000)
 
 
 def _call(name: str, **output: object) -> ToolCall:
