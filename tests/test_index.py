@@ -62,9 +62,9 @@ def test_a_failed_build_leaves_the_previous_index_untouched(mini: Settings) -> N
     manifest = assistant.store.manifest()
     assert manifest is not None
     chunks = assistant.store.load_chunks()
-    sentences, _ = assistant.store.load_sentences()
+    units, _ = assistant.store.load_units()
     with pytest.raises(RuntimeError, match="disk full"):
-        assistant.store.replace(chunks, sentences, broken, manifest)
+        assistant.store.replace(chunks, units, broken, manifest)
     fresh = Assistant(mini)
     assert fresh.store.manifest() == manifest
     assert fresh.retrieve("testicular radiation", 1)[0].chunk_id == before

@@ -59,6 +59,7 @@ _DEFINITION = (
     re.compile(r"^\s*(?:please )?define (?P<term>[^?.;,]+)", _I),
     re.compile(r"\bwhat (?:does|do) (?P<term>.+?) (?:mean|stand for|refer to)\b", _I),
     re.compile(r"\bwhat is meant by (?P<term>[^?.;,]+)", _I),
+    re.compile(r"\bwhat (?:defines|characteri[sz]es) (?P<term>[^?.;,]+)", _I),
     re.compile(
         r"\b(?:what|which) (?:counts|qualifies|is considered|is classified) as (?P<term>[^?.;,]+)",
         _I,

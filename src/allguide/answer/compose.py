@@ -44,7 +44,7 @@ WEIGHTS: Mapping[str, float] = {
     "overlap": 0.5,  # IDF-weighted share of the query's words in the unit (and its heading)
     "turn_overlap": 0.1,  # a follow-up's own words, beyond the condensed query's
     "rank": 0.2,  # 1 / (1 + rank of the unit's passage)
-    "length": -0.2,  # per 250 characters beyond 250: long units match more words
+    "length": 0.0,  # per 250 characters beyond 250: long units match more words
     "echo": -0.1,  # share of the unit's words that only repeat the question
     "said": -0.3,  # every number of the unit was already said in the conversation
     "number": 0.08,  # a number, for a quantity question
@@ -52,12 +52,13 @@ WEIGHTS: Mapping[str, float] = {
     "defining": 0.05,  # a definition or table row, for a definition question
     "label": 0.5,  # … whose label is the asked term
     "qualifier": -0.3,  # per heading word ("Mediastinal") the question does not use
-    "recommends": 0.2,  # a recommendation, for a what-to-do or overview question
+    "recommends": 0.3,  # a recommendation, for a what-to-do or overview question
     "listed": 0.06,  # a list item or regimen line, for a which-options question
     "rare": 0.0,  # the unit has the question's two rarest words
     "previous": 0.1,  # similarity of the unit before it in its passage (a study, then its result)
-    "copula": 0.0,  # says what the question's subject is ("X is a …", "is defined as")
-    "bigrams": 0.1,  # share of the question's word pairs found in the unit
+    "copula": -0.05,  # says what the question's subject is ("X is a …", "is defined as")
+    "bigrams": 0.0,  # share of the question's word pairs found in the unit
+    "heading": 1.0,  # share of the query's words in the heading or lead-in a unit sits under
 }
 FEATURES: tuple[str, ...] = tuple(WEIGHTS)
 _WEIGHT_VECTOR = np.asarray([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
@@ -67,6 +68,11 @@ _OVERVIEW_FLOOR = 0.5  # an overview reaches further below its best unit
 _OVERVIEW_SECTIONS = 2
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
+# A quantity in words: "every month", "weekly".
+_INTERVAL = re.compile(
+    r"\bevery (?:\w+ )?(?:day|week|month|year)s?\b|\b(?:daily|weekly|monthly|yearly|annually)\b",
+    re.I,
+)
 # How a text states how common something is ("accounts for 12% of …", "seen in 15%").
 _FREQUENCY = re.compile(
     r"\b(?:accounts? for|represents?|incidence|frequency|frequent|prevalen\w+|occurs? in|"
@@ -292,7 +298,7 @@ class Composer:
                 max(0, len(text) - 250) / 250,
                 _echo(ask.tokens, text),
                 float(bool(said and numbers and numbers <= said)),
-                float(kind == "quantity" and bool(numbers)),
+                float(kind == "quantity" and bool(numbers or _INTERVAL.search(text))),
                 float(kind == "quantity" and ask.frequency and bool(_FREQUENCY.search(text))),
                 float(defining),
                 float(defining and bool(u.label) and label_matches(u.label, asked)),
@@ -303,6 +309,7 @@ class Composer:
                 float(similarity[i - 1]) if before else 0.0,
                 float(bool(subject) and subject[0] in have and bool(_COPULA.search(text))),
                 len(pairs & _bigrams(clinical_tokens(text))) / len(pairs) if pairs else 0.0,
+                lexical_overlap(ask.tokens, u.context, self._idf) if u.context else 0.0,
             )
         return rows
 

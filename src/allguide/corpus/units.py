@@ -82,6 +82,7 @@ class Unit:
 _MAX_SENTENCE = 420
 _CLAUSE = re.compile(r"(?<=;)\s+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_TRAILING_LABEL = re.compile(r"(?<=[a-z0-9)%])\s+([A-Z][\w+–\-]*(?:\s[\w+()–\-]+){0,2}:)$")
 # One item of a flattened table cell: a capitalised word after a word, number or bracket.
 _ROW_ITEM = re.compile(r"(?<=[a-z0-9)%L])\s+(?=[A-Z][a-z]+\b)")
 # An author: a surname (capital, then lower case) and one to three capital initials. A
@@ -230,6 +231,9 @@ def _lead_in(para: str) -> str:
         return ""
     spans = split_sentences(text)
     last = text[spans[-1][0] : spans[-1][1]] if spans else text
+    label = _TRAILING_LABEL.search(last)
+    if label:  # "… molecular tests Year 2:": the flattened list's own label is "Year 2:"
+        return label.group(1)
     return last if is_statement(last) or is_retrievable(last) else ""
 
 

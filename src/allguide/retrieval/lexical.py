@@ -45,14 +45,20 @@ def stem(word: str) -> str:
     return word
 
 
+_NUMBER_WORDS = {
+    w: str(n) for n, w in enumerate("zero one two three four five six seven eight nine ten".split())
+} | {w: str(n) for n, w in enumerate("first second third fourth fifth".split(), start=1)}
+
+
 def clinical_tokens(text: str) -> list[str]:
     """Lower-case, lightly stemmed tokens that keep clinical compounds whole (cns-3, t315i,
-    bcr-abl1, cd10+) and also emit their parts, so 'CNS-3' matches 'CNS 3'."""
+    bcr-abl1, cd10+) and also emit their parts, so 'CNS-3' matches 'CNS 3'; number words are
+    digits ('two regimens' matches '2 chemotherapy regimens', 'first year' matches 'Year 1')."""
     out: list[str] = []
     for raw in _TOKEN.findall(text.lower().replace("−", "-").replace("–", "-")):
         if raw in STOPWORDS:
             continue
-        token = stem(raw)
+        token = _NUMBER_WORDS.get(raw) or stem(raw)
         out.append(token)
         parts = [p for p in re.split(r"[-+/]", token) if p and p not in STOPWORDS]
         if len(parts) > 1:
