@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from allguide.retrieval.expand import expand_abbreviations
+from allguide.text import split_sentences
 from allguide.types import Chunk, Citation
 
 Support = Callable[[str, str], float]
@@ -42,11 +43,6 @@ Support = Callable[[str, str], float]
 _MARKERS = re.compile(r"(?:[ \t]*\[[^\[\]\n]*\])+")
 _GROUP = re.compile(r"\[([^\[\]\n]*)\]")
 _ID_SEP = re.compile(r"[,;\s]+")
-# A sentence ends at . ! or ? (plus closing quotes/brackets and any citation markers after it)
-# followed by whitespace or the end of the line.
-_END = re.compile(r"[.!?]+[\"')]*(?:[ \t]*\[[^\[\]\n]*\])*(?=\s|$)")
-_LAST_TOKEN = re.compile(r"([\w.]+)\.$")
-_ABBREVIATIONS = frozenset({"e.g", "eg", "i.e", "ie", "vs", "al", "approx", "fig", "no", "p"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.\d+)?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -144,20 +140,9 @@ def verify(
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, whitespace-trimmed; markers stay with theirs."""
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        start = 0
-        for match in _END.finditer(line):
-            token = _LAST_TOKEN.search(line[start : match.start() + 1])
-            if token and token.group(1).lower() in _ABBREVIATIONS:
-                continue
-            spans.append((offset + start, offset + match.end()))
-            start = match.end()
-        spans.append((offset + start, offset + len(line)))
-        offset += len(line) + 1
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+    """(start, end) of each sentence of `text` (`allguide.text.split_sentences`): markers stay
+    with the sentence they follow, lines stay apart."""
+    return split_sentences(text)
 
 
 def cited_ids(sentence: str) -> list[str]:
@@ -247,9 +232,3 @@ def _no_citation_reason(ids: list[str]) -> str:
     if ids:
         return f"cites only ids that were not retrieved: {', '.join(ids)}"
     return "no citation"
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    piece = text[start:end]
-    lead = len(piece) - len(piece.lstrip())
-    return start + lead, start + len(piece.rstrip())

@@ -19,6 +19,7 @@ mutations, a unit that names other mutations and none of the asked ones is left 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -143,6 +144,12 @@ class Selection:
     sections: tuple[Section, ...] = ()
 
 
+@functools.lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    """`clinical_tokens`, remembered: the same units are scored for question after question."""
+    return tuple(clinical_tokens(text))
+
+
 def idf_weights(chunks: Sequence[Chunk]) -> dict[str, float]:
     """Inverse document frequency of each token over the chunks."""
     df: dict[str, int] = {}
@@ -158,7 +165,7 @@ def lexical_overlap(query_tokens: Sequence[str], text: str, idf: Mapping[str, fl
     wanted = {t: idf.get(t, 1.0) for t in query_tokens}
     if not wanted:
         return 0.0
-    have = set(clinical_tokens(text))
+    have = set(_tokens(text))
     found = sum(w for t, w in wanted.items() if t in have or _parts_in(t, have))
     return found / sum(wanted.values())
 
@@ -171,7 +178,7 @@ def _parts_in(token: str, have: set[str]) -> bool:
 
 def _echo(query_tokens: Sequence[str], text: str) -> float:
     """How much a unit only repeats the question (1: every word of it is in the question)."""
-    tokens = [t for t in clinical_tokens(text) if len(t) > 2]
+    tokens = [t for t in _tokens(text) if len(t) > 2]
     if not tokens:
         return 1.0
     asked = set(query_tokens)
@@ -182,7 +189,7 @@ def term_keys(text: str) -> set[str]:
     """Tokens of a term or question, with the guideline's abbreviation for spelled-out terms
     ("complete remission" → "cr") and the abbreviation inside brackets ("(CRi)" → "cri")."""
     low = " ".join(text.lower().split())
-    keys = set(clinical_tokens(low))
+    keys = set(_tokens(low))
     for words, abbreviation in _SYNONYMS.items():
         if words in low:
             keys.add(abbreviation)
@@ -196,7 +203,7 @@ def label_matches(label: str, asked: set[str]) -> bool:
     inner = {b.lower() for b in re.findall(r"\(([A-Za-z][\w\-]*)\)", label)}
     if inner and inner <= asked:
         return True
-    plain = set(clinical_tokens(re.sub(r"\([^)]*\)", " ", label))) - _GENERIC_LABEL
+    plain = set(_tokens(re.sub(r"\([^)]*\)", " ", label))) - _GENERIC_LABEL
     return (bool(plain) and plain <= asked) or (bool(keys) and keys <= asked)
 
 
@@ -289,7 +296,7 @@ class Composer:
             text = u.display
             numbers = set(_NUMBER.findall(text))
             defining = kind in ("definition", "criteria") and u.kind in ("definition", "row")
-            have = set(clinical_tokens(text))
+            have = set(_tokens(text))
             rows[i] = (
                 float(similarity[i]),
                 lexical_overlap(ask.tokens, f"{u.context} {text}", self._idf),
@@ -308,7 +315,7 @@ class Composer:
                 float(bool(rare) and all(t in have or _parts_in(t, have) for t in rare)),
                 float(similarity[i - 1]) if before else 0.0,
                 float(bool(subject) and subject[0] in have and bool(_COPULA.search(text))),
-                len(pairs & _bigrams(clinical_tokens(text))) / len(pairs) if pairs else 0.0,
+                len(pairs & _bigrams(_tokens(text))) / len(pairs) if pairs else 0.0,
                 lexical_overlap(ask.tokens, u.context, self._idf) if u.context else 0.0,
             )
         return rows
@@ -338,7 +345,7 @@ def _rarest(tokens: Sequence[str], idf: Mapping[str, float], n: int = 2) -> list
 
 def _qualifiers_missing(context: str, query_tokens: Sequence[str]) -> int:
     """Words of a heading ("Mediastinal") that narrow it and that the question does not use."""
-    words = {t for t in clinical_tokens(context) if t not in _GENERIC_CONTEXT}
+    words = {t for t in _tokens(context) if t not in _GENERIC_CONTEXT}
     return len(words - set(query_tokens))
 
 
@@ -361,7 +368,7 @@ def _covers(named: str, asked: set[str]) -> bool:
 
 
 def _words(text: str) -> set[str]:
-    return {t for t in clinical_tokens(text) if len(t) > 2}
+    return {t for t in _tokens(text) if len(t) > 2}
 
 
 def _diverse(

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from allguide.corpus.blocks import Block
 from allguide.corpus.clean import CleanedDocument
 from allguide.settings import ChunkingSettings
+from allguide.text import split_sentences
 from allguide.types import Chunk
 
 _DEFINITION = re.compile(r"^[A-Z][\w \-()/+]{0,45}:\s")
-_SENTENCE_END = re.compile(r"(?<=[.;?!])\s+(?=[A-Z(\[])")
 
 
 def chunk_document(doc: CleanedDocument, settings: ChunkingSettings) -> list[Chunk]:
@@ -113,7 +113,7 @@ def _split_long(doc: CleanedDocument, i: int, max_chars: int) -> list[tuple[int,
     if end - start <= max_chars:
         return [(start, end)]
     text = doc.text[start:end]
-    cuts = [m.start() for m in _SENTENCE_END.finditer(text)]
+    cuts = [stop for _, stop in split_sentences(text)[:-1]]
     spans: list[tuple[int, int]] = []
     piece_start = 0
     last_cut = 0
