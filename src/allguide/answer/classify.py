@@ -143,7 +143,7 @@ def classify(question: str) -> Question:
         return Question("overview", rule="asks for an overview")
     what = _WHAT_IS.match(text)
     if what and _BROAD_TOPIC.match(_term(what.group("term"))):
-        return Question("overview", rule="asks what the disease is")
+        return Question("overview", "ALL", rule="asks what the disease is")
     if _OPTIONS.search(text):
         return Question("options", rule="asks which options")
     if _QUANTITY.search(text):

@@ -45,7 +45,7 @@ WEIGHTS: Mapping[str, float] = {
     "overlap": 0.5,  # IDF-weighted share of the query's words in the unit (and its heading)
     "turn_overlap": 0.1,  # a follow-up's own words, beyond the condensed query's
     "rank": 0.2,  # 1 / (1 + rank of the unit's passage)
-    "length": 0.0,  # per 250 characters beyond 250: long units match more words
+    "length": 0.05,  # per 250 characters beyond 250: long units match more words
     "echo": -0.1,  # share of the unit's words that only repeat the question
     "said": -0.3,  # every number of the unit was already said in the conversation
     "number": 0.08,  # a number, for a quantity question
@@ -59,7 +59,9 @@ WEIGHTS: Mapping[str, float] = {
     "previous": 0.1,  # similarity of the unit before it in its passage (a study, then its result)
     "copula": -0.05,  # says what the question's subject is ("X is a …", "is defined as")
     "bigrams": 0.0,  # share of the question's word pairs found in the unit
-    "heading": 1.0,  # share of the query's words in the heading or lead-in a unit sits under
+    "heading": 1.0,  # share of the query's words in the heading, lead-in or page title above
+    "names": 0.6,  # starts by saying what the asked term is ("ALL is a heterogeneous …")
+    "fragment": 0.0,  # not a full sentence (an algorithm box), in an overview
 }
 FEATURES: tuple[str, ...] = tuple(WEIGHTS)
 _WEIGHT_VECTOR = np.asarray([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
@@ -197,6 +199,22 @@ def term_keys(text: str) -> set[str]:
     return keys
 
 
+_NAMES = re.compile(
+    r"^(?P<subject>.{2,70}?)\s(?:is|are)\s(?:an?|the|defined|characteri[sz]ed|considered)\b"
+)
+
+
+def names(text: str, asked: set[str]) -> bool:
+    """The text opens by saying what the asked term is: "Philadelphia-like (Ph-like) ALL is a
+    subgroup …" names "Ph-like ALL"."""
+    found = _NAMES.match(text)
+    if not found:
+        return False
+    subject = term_keys(found.group("subject"))
+    subject |= {part for t in subject for part in re.split(r"[-+/]", t) if part}
+    return bool(asked) and all(t in subject or _parts_in(t, subject) for t in asked)
+
+
 def label_matches(label: str, asked: set[str]) -> bool:
     """The label's abbreviation (or all its words) are among the asked term's keys."""
     keys = term_keys(label)
@@ -214,8 +232,10 @@ class Composer:
         self._index = index
         self._idf = idf
         self._by_section: dict[str, list[Chunk]] = {}
+        self._titles: dict[str, str] = {}
         for chunk in chunks:
             self._by_section.setdefault(chunk.section, []).append(chunk)
+            self._titles[chunk.chunk_id] = chunk.title
 
     def select(self, ask: Ask, ranked: Sequence[Chunk], *, max_units: int) -> Selection:
         """The units that answer `ask` from the `ranked` passages (best first); an overview
@@ -316,7 +336,11 @@ class Composer:
                 float(similarity[i - 1]) if before else 0.0,
                 float(bool(subject) and subject[0] in have and bool(_COPULA.search(text))),
                 len(pairs & _bigrams(_tokens(text))) / len(pairs) if pairs else 0.0,
-                lexical_overlap(ask.tokens, u.context, self._idf) if u.context else 0.0,
+                lexical_overlap(
+                    ask.tokens, f"{u.context} {self._titles.get(u.chunk_id, '')}", self._idf
+                ),
+                float(bool(asked) and names(text, asked)),
+                float(kind == "overview" and not text.rstrip().endswith((".", "?", "!"))),
             )
         return rows
 

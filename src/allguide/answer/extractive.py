@@ -58,8 +58,18 @@ def render(selection: Selection, book: CitationBook) -> str:
 
 def _cited(units: Sequence[Unit], book: CitationBook, *, boxes: bool = False) -> str:
     return " ".join(
-        f"{_boxed(u, book) if boxes else shown(u)} [{book.cite(u.chunk_id, u.text)}]" for u in units
+        f"{_ended(_boxed(u, book) if boxes else shown(u))} [{book.cite(u.chunk_id, u.text)}]"
+        for u in units
     )
+
+
+_ENDED = re.compile(r"[.!?:;][\"”')\]]*$")
+
+
+def _ended(text: str) -> str:
+    """A table cell or algorithm box ends without a full stop; the answer gives it one, so that
+    each quoted unit reads (and splits) as a sentence of its own."""
+    return text if _ENDED.search(text) else f"{text}."
 
 
 def _boxed(unit: Unit, book: CitationBook) -> str:
@@ -67,7 +77,7 @@ def _boxed(unit: Unit, book: CitationBook) -> str:
     under the name of its page, so that it is not read out of context."""
     chunk = book.chunk(unit.chunk_id)
     text = shown(unit)
-    if chunk.kind == "algorithm" and not text.rstrip().endswith((".", ":", ";")):
+    if chunk.kind == "algorithm" and not _ENDED.search(text) and not unit.context:
         return f"{section_name(chunk)}: {text}"
     return text
 
