@@ -3,12 +3,16 @@ pure functions."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from allguide.answer.compose import label_matches, names, term_keys
 from allguide.assistant import Assistant
+from allguide.cli import main
 from allguide.corpus.units import QUOTABLE, chunk_units
 from allguide.text import split_sentences
 from allguide.types import Answer
@@ -177,3 +181,26 @@ def test_names_recognises_a_copular_definition() -> None:
     )
     assert names("ALL is a heterogeneous hematologic disease.", term_keys("ALL"))
     assert not names("Blinatumomab is a bispecific antibody.", term_keys("CRi"))
+
+
+def test_the_issue_examples_answer_correctly_in_the_cli(
+    built_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ALLGUIDE_HOME", str(built_home))
+
+    def ask(question: str) -> dict[str, Any]:
+        assert main(["ask", question, "--json"]) == 0
+        return dict(json.loads(capsys.readouterr().out))
+
+    cns2 = ask("How is CNS-2 status defined?")
+    assert cns2["citations"][0]["quote"] == (
+        "CNS-2: WBC <5/mcL in CSF with presence of lymphoblasts."
+    )
+    cr = ask("What is the definition of complete remission?")["citations"][0]["quote"]
+    assert "No circulating blasts" in cr and "No recurrence for 4 weeks" in cr
+    overview = ask("How is ALL diagnosed?")
+    assert not overview["refused"] and overview["citations"]
+    assert "Gokbuget" not in overview["answer"]
+    france = ask("What is the capital of France?")
+    assert france["refused"] and france["citations"] == []
+    assert "None of the question's words occur" in france["answer"]

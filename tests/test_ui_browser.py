@@ -7,6 +7,7 @@ page makes is recorded and must stay on 127.0.0.1. Screenshots go to tests/artif
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +135,30 @@ def test_clarifications_refusals_tools_and_escaping_look_distinct(page: Page) ->
     page.click("#ag-clear")
     expect(page.locator("#ag-chat .ag-msg")).to_have_count(0)
     expect(page.locator("#ag-sources")).to_contain_text("Sources appear here")
+
+
+def test_the_answer_engine_examples_read_right_in_the_browser(page: Page) -> None:
+    """Issue 10: the defining line first, the CR row whole, an overview without references,
+    an off-topic question refused with its reason."""
+    ask(page, "How is CNS-2 status defined?", answers=1)
+    first = page.locator("#ag-chat .ag-answer").nth(0)
+    expect(first).to_contain_text("CNS-2: WBC <5/mcL in CSF with presence of lymphoblasts.")
+    expect(page.locator("#ag-src-1-1")).to_have_text(  # quote 1 is the defining line (+ its n)
+        re.compile(r"^CNS-2: WBC <5/mcL in CSF with presence of lymphoblasts\.1$")
+    )
+    ask(page, "What is the definition of complete remission?", answers=2)
+    expect(page.locator("#ag-src-2-1")).to_contain_text(
+        re.compile(r"No circulating blasts.*<5% blasts.*No recurrence for 4 weeks", re.S)
+    )
+    ask(page, "How is ALL diagnosed?", answers=3)
+    overview = page.locator("#ag-chat .ag-answer").nth(2)
+    assert overview.locator("a.ag-chip").count() >= 2
+    expect(overview).not_to_contain_text("Gokbuget")
+    ask(page, "What is the capital of France?", answers=4)
+    refusal = page.locator("#ag-chat .ag-msg.ag-refusal").last
+    expect(refusal.locator("> .ag-label")).to_have_text("Outside the guideline")
+    expect(refusal).to_contain_text("None of the question's words occur")
+    shoot(page, "chat-answer-engine")
 
 
 def test_calculator_form_validates_next_to_the_field_and_cites_the_rule(page: Page) -> None:
