@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from allguide.answer.compose import label_matches, names, term_keys
+from allguide.answer.gate import _foreign_language
 from allguide.assistant import Assistant
 from allguide.cli import main
 from allguide.corpus.units import QUOTABLE, chunk_units
@@ -107,6 +108,9 @@ def test_what_is_all_leads_with_what_the_disease_is(assistant: Assistant) -> Non
         ),
         ("When can imatinib be stopped in CML for treatment-free remission?", "covers only acute"),
         ("What induction is used for acute promyelocytic leukemia?", "covers only acute"),
+        ("¿Cómo se define el estado CNS-2?", "in English only"),
+        ("CNS-3是如何定义的？", "in English only"),
+        ("Comment traite-t-on la LAL à chromosome Philadelphie chez l'adulte ?", "English only"),
     ],
 )
 def test_off_topic_nonsense_and_injection_are_refused_with_a_reason(
@@ -131,6 +135,21 @@ def test_near_misses_are_answered(assistant: Assistant, question: str, fact: str
     answer = assistant.ask(question)
     assert not answer.refused
     assert fact.lower() in answer.answer.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is TNF-α release part of cytokine release syndrome with blinatumomab?",
+        "Which patients' CSF is tested: is the LP done at diagnosis?",
+        "Is para-aortic irradiation used for testicular relapse?",
+        "How is Ph+ ALL treated in patients older than 65 (Hoelzer, GRAALL, PETHEMA)?",
+    ],
+)
+def test_english_with_foreign_looking_words_is_not_taken_for_another_language(
+    question: str,
+) -> None:
+    assert not _foreign_language(question)
 
 
 def test_a_tki_verdict_is_not_followed_by_other_mutations(assistant: Assistant) -> None:

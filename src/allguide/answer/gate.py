@@ -6,21 +6,23 @@ questions, questions about later years, costs or billing, vaccines, other diseas
 never names, drug doses it never states, or topics far from it. Each check gives the one-line
 reason the user sees, in this order:
 
-1. no words at all (emoji, symbols); 2. no word of the question occurs in the guideline (a
-keyboard mash, most general knowledge); 3. an instruction to the system ("ignore previous
-instructions", "print your system prompt", "you are now…"); 4. a year after 2015; 5. costs,
-billing, coverage; 6. topics the guideline never covers (vaccination, pregnancy); 7. another
-disease (AML, CML-only care such as treatment-free remission, APL, lymphomas, myeloma, solid
-tumors, pneumonia…) named without anything that makes it an ALL question (ALL, lymphoblastic,
-Ph+ ALL, Ph-like, CNS-2…; a TKI or MRD alone does not); 8. a drug-like name (…mab, …nib,
-…cel, …ase) the text never uses; 9. a dose question whose retrieved passages state no dose of
-what is asked ("cranial irradiation of 18 Gy" answers "what cranial RT dose"); 10. most of the
-question's words are not the guideline's and nothing in it is ALL-specific; 11. the
+1. no words at all (emoji, symbols); 1b. written in another language (mostly another script,
+"¿"/"¡", or two function words of Spanish, French, German or Portuguese: allguide answers
+English, evals/results/scorer.md has the measurement); 2. no word of the question occurs in the
+guideline (a keyboard mash, most general knowledge); 3. an instruction to the system ("ignore
+previous instructions", "print your system prompt", "you are now…"); 4. a year after 2015; 5.
+costs, billing, coverage; 6. topics the guideline never covers (vaccination, pregnancy); 7.
+another disease (AML, CML-only care such as treatment-free remission, APL, lymphomas, myeloma,
+solid tumors, pneumonia…) named without anything that makes it an ALL question (ALL,
+lymphoblastic, Ph+ ALL, Ph-like, CNS-2…; a TKI or MRD alone does not); 8. a drug-like name
+(…mab, …nib, …cel, …ase) the text never uses; 9. a dose question whose retrieved passages state
+no dose of what is asked ("cranial irradiation of 18 Gy" answers "what cranial RT dose"); 10.
+most of the question's words are not the guideline's and nothing in it is ALL-specific; 11. the
 question's best cosine similarity to any guideline unit below `similarity_threshold`
 (Settings.answer.refusal_threshold = 0.22). On evals/qa.jsonl the in-scope questions score
-0.24–0.90 and clearly off-topic ones (Kubernetes, sourdough) 0.17–0.21; chunk-level
-similarity separated them worse (in-scope questions went as low as 0.11), which is why the
-check uses sentences.
+0.24–0.90 and clearly off-topic ones (Kubernetes, sourdough) 0.17–0.21; chunk-level similarity
+separated them worse (in-scope questions went as low as 0.11), which is why the check uses
+sentences.
 """
 
 from __future__ import annotations
@@ -81,6 +83,18 @@ _INJECTION = re.compile(
     re.I,
 )
 _LETTER = re.compile(r"[^\W\d_]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_NON_LATIN_SHARE = 0.3  # of a question's letters: Chinese, Cyrillic, Arabic… (not one "α")
+_INVERTED_MARK = re.compile(r"[¿¡]")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Function and common words of Spanish, French, German and Portuguese that English clinical
+# text does not use as words; two of them mark a question written in another language.
+_FOREIGN_WORDS = frozenset(
+    "qué cómo cuál cuáles cuándo cuánto cuánta dónde el los las una es por para con se debe "
+    "puede pacientes paciente tratamiento enfermedad leucemia según cuando como qual quais "
+    "não são doença tratamento chez les des une avec dans quel quelle quels traite traitement "
+    "maladie wie wird werden bei und ist für nicht welche behandlung patienten".split()
+)
 _VOCABULARY_SHARE = 0.5  # below this share of guideline words, an un-anchored question is off
 _VOCABULARY_SIMILARITY = 0.35  # …unless it is this close to some unit of the text
 _DRUG_LIKE = re.compile(
@@ -127,6 +141,13 @@ def decide(
             True,
             "The question has no words to look up; ask about the 2015 NCCN ALL guideline in "
             "words (for example: How is CNS-2 status defined?).",
+        )
+    if _foreign_language(question):
+        return GateDecision(
+            True,
+            "allguide answers questions in English only: the 2015 guideline text and its models "
+            "are English, and a question in another language finds the wrong passages. Please "
+            "ask in English (for example: How is CNS-2 status defined?).",
         )
     words = content_words(question)
     known = [w for w in words if w in vocabulary]
@@ -192,6 +213,20 @@ def decide(
             suggest=True,
         )
     return GateDecision(False)
+
+
+def _foreign_language(question: str) -> bool:
+    """Written in another language: mostly letters of another script, Spanish ¿ or ¡, or two
+    distinct function words of Spanish, French, German or Portuguese."""
+    letters = _LETTER.findall(question)
+    other_script = sum(1 for ch in letters if not _LATIN_LETTER.match(ch))
+    if letters and other_script / len(letters) >= _NON_LATIN_SHARE:
+        return True
+    if _INVERTED_MARK.search(question):
+        return True
+    tokens = {t.lower() for t in _TOKEN.findall(question)}
+    parts = {p for t in tokens for p in re.split(r"['’-]", t)}  # traite-t-on, l'adulte
+    return len((tokens | parts) & _FOREIGN_WORDS) >= 2
 
 
 def _dose_stated(question: str, passages: Sequence[str]) -> bool:

@@ -166,15 +166,16 @@ def _row(name: str, value: str, target: str = "", note: str = "") -> str:
     return f"| {name} | {value} | {target} | {note} |"
 
 
-def _lat(lat: Any, target: float | None = None) -> list[str]:
+def _lat(lat: Any, target: float | None = None, p95: float | None = None) -> list[str]:
+    """Value, target and mark cells of one latency row (targets: p50, and p95 when given)."""
     if isinstance(lat, str):
         return [f"unavailable: {lat}", "", ""]
-    mark = (
-        ""
-        if target is None
-        else ("met" if lat.p50 <= target else f"missed by {lat.p50 - target:.1f} ms")
-    )
-    return [f"{lat.p50:.1f} / {lat.p95:.1f}", f"p50 ≤ {target:g} ms" if target else "", mark]
+    pairs = (("p50", lat.p50, target), ("p95", lat.p95, p95))
+    goals = [(name, got, goal) for name, got, goal in pairs if goal is not None]
+    missed = [f"{name} missed by {got - goal:.1f} ms" for name, got, goal in goals if got > goal]
+    wanted = " and ".join(f"{name} ≤ {goal:g} ms" for name, _, goal in goals)
+    mark = ("; ".join(missed) or "met") if goals else ""
+    return [f"{lat.p50:.1f} / {lat.p95:.1f}", wanted, mark]
 
 
 def render(r: dict[str, Any]) -> str:
@@ -200,16 +201,21 @@ def render(r: dict[str, Any]) -> str:
             ingest_mark + "; includes interpreter start, imports and model load",
         ),
     ]
-    for name, key, target in (
-        ("retrieve hybrid, novel question (ms p50 / p95)", "hybrid", TARGETS["retrieve_ms"]),
-        ("retrieve hybrid, repeated question", "hybrid repeat", None),
-        ("retrieve dense only, novel", "dense", None),
-        ("retrieve BM25 only", "bm25", None),
-        ("retrieve vanilla LangChain (raw splitter + Chroma)", "vanilla", None),
-        ("offline ask, novel question (ms p50 / p95)", "ask", TARGETS["ask_ms"]),
-        ("offline ask, repeated question", "ask repeat", None),
+    for name, key, target, p95 in (
+        ("retrieve hybrid, novel question (ms p50 / p95)", "hybrid", TARGETS["retrieve_ms"], None),
+        ("retrieve hybrid, repeated question", "hybrid repeat", None, None),
+        ("retrieve dense only, novel", "dense", None, None),
+        ("retrieve BM25 only", "bm25", None, None),
+        ("retrieve vanilla LangChain (raw splitter + Chroma)", "vanilla", None, None),
+        (
+            "offline ask, novel question (ms p50 / p95)",
+            "ask",
+            TARGETS["ask_ms"],
+            TARGETS["ask_p95_ms"],
+        ),
+        ("offline ask, repeated question", "ask repeat", None, None),
     ):
-        lines.append(_row(name, *_lat(warm[key], target)))
+        lines.append(_row(name, *_lat(warm[key], target, p95)))
     lines += [_row(n, v, "", "") for n, v in _ratios(warm)]
     late = cold["cold_s"] - TARGETS["cold_s"]
     cold_mark = "met" if late <= 0 else f"missed by {late:.2f} s"

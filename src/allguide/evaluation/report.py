@@ -13,19 +13,27 @@ from typing import Any
 
 from allguide.evaluation.metrics import HIT_DEPTHS
 
-# The targets of issues 6 and 10 (quality) and of issues 2 and 4 (speed, reported by bench.py).
+# The quality targets of issues 6 and 10 and the speed targets of issues 2, 4 and 10 (issue 10
+# relaxed ingest and ask for the quotable units it embeds and scores; bench.py reports speed).
 TARGETS = {
     "hit@5": 0.95,
     "mrr": 0.85,
     "margin": 0.15,
-    "refusal": 0.9,
+    "hit@1": 0.70,
+    "refusal_precision": 0.9,
+    "refusal_recall": 1.0,
+    "false_refusal_rate": 0.03,
     "validity": 1.0,
     "reference_quotes": 0,
+    "keyword_accuracy": 0.90,
+    "lead_accuracy": 0.85,
+    "followup_keyword_accuracy": 0.85,
 }
 SPEED_TARGETS = {
-    "ingest_s": 20.0,
+    "ingest_s": 30.0,
     "retrieve_ms": 30.0,
-    "ask_ms": 50.0,
+    "ask_ms": 100.0,
+    "ask_p95_ms": 250.0,
     "cold_s": 10.0,
     "q100_ms": 100.0,
 }
@@ -200,48 +208,90 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_Get = Callable[[str], float | None]  # a split's name -> the value
+
+
 def _targets(report: dict[str, Any]) -> list[list[str]]:
     primary = report["meta"]["primary"]
     names = splits(report)
     rows: list[list[str]] = []
 
-    def add(
-        name: str, get: Callable[[dict[str, Any]], float | None], target: float, *, at_most: bool
-    ) -> None:
+    def add(name: str, get: _Get, target: float, *, at_most: bool = False) -> None:
         cells = []
         for s in names:
-            value = get(report["metrics"][s])
+            value = get(s)
             met = value is not None and (value <= target if at_most else value >= target)
             cells.append("n/a" if value is None else f"{_f(value)} ({'yes' if met else 'no'})")
         rows.append([name, f"{'≤' if at_most else '≥'} {target:g}", *cells])
 
-    def at_least(name: str, get: Callable[[dict[str, Any]], float | None], key: str) -> None:
-        add(name, get, TARGETS[key], at_most=False)
+    def metric(*path: str) -> _Get:
+        def get(s: str) -> float | None:
+            value: Any = report["metrics"][s]
+            for key in path:
+                value = value[key]
+            return None if value is None else float(value)
+
+        return get
 
     if primary == "hybrid":
-        at_least("hybrid hit@5", lambda x: x["retrieval"]["hybrid"]["hit@5"], "hit@5")
-        at_least("hybrid MRR", lambda x: x["retrieval"]["hybrid"]["mrr"], "mrr")
+        add("hybrid hit@1", metric("retrieval", "hybrid", "hit@1"), TARGETS["hit@1"])
+        add("hybrid hit@5", metric("retrieval", "hybrid", "hit@5"), TARGETS["hit@5"])
+        add("hybrid MRR", metric("retrieval", "hybrid", "mrr"), TARGETS["mrr"])
         rivals = [n for n in RIVALS if n in report["meta"]["retrievers"]]
         if rivals:
 
-            def margin(x: dict[str, Any]) -> float:
-                ret = x["retrieval"]
-                return float(ret["hybrid"]["hit@5"] - max(ret[n]["hit@5"] for n in rivals))
+            def lead_over(table: str, key: str) -> _Get:
+                def get(s: str) -> float:
+                    got = report["metrics"][s][table]
+                    return float(got["hybrid"][key] - max(got[n][key] for n in rivals))
 
-            at_least(f"hit@5 margin over the best of {'/'.join(rivals)}", margin, "margin")
+                return get
+
+            best = "/".join(rivals)
+            add(
+                f"hit@5 margin over the best of {best}",
+                lead_over("retrieval", "hit@5"),
+                TARGETS["margin"],
+            )
+            add(f"hit@1 lead over the best of {best}", lead_over("retrieval", "hit@1"), 0.0)
+            add(
+                f"hit within B1 (equal context) lead over the best of {best}",
+                lead_over("equal_context", "hit@B1"),
+                0.0,
+            )
     if report["meta"]["answers"]:
-        at_least("refusal precision", lambda x: x["answer"]["refusal_precision"], "refusal")
-        at_least("refusal recall", lambda x: x["answer"]["refusal_recall"], "refusal")
-        at_least("citation validity", lambda x: x["answer"]["citation_validity"], "validity")
+        add(
+            "keyword accuracy (in-scope)",
+            metric("answer", "keyword_accuracy"),
+            TARGETS["keyword_accuracy"],
+        )
+        add("lead accuracy (in-scope)", metric("answer", "lead_accuracy"), TARGETS["lead_accuracy"])
+
+        def followup(s: str) -> float | None:
+            per = report["per_category"][s]["answer"].get("followup")
+            return None if per is None else float(per["keyword_accuracy"])
+
+        add("follow-up keyword accuracy", followup, TARGETS["followup_keyword_accuracy"])
+        add(
+            "refusal precision", metric("answer", "refusal_precision"), TARGETS["refusal_precision"]
+        )
+        add("refusal recall", metric("answer", "refusal_recall"), TARGETS["refusal_recall"])
+        add(
+            "false-refusal rate",
+            metric("answer", "false_refusal_rate"),
+            TARGETS["false_refusal_rate"],
+            at_most=True,
+        )
+        add("citation validity", metric("answer", "citation_validity"), TARGETS["validity"])
         add(
             "reference quotes",
-            lambda x: x["answer"]["reference_quotes"],
+            metric("answer", "reference_quotes"),
             TARGETS["reference_quotes"],
             at_most=True,
         )
         add(
             "offline ask p50 (ms; this run, see bench.md)",
-            lambda x: x["answer"]["latency_ms_p50"],
+            metric("answer", "latency_ms_p50"),
             SPEED_TARGETS["ask_ms"],
             at_most=True,
         )
