@@ -9,6 +9,7 @@ import pytest
 
 from allguide.assistant import Assistant
 from allguide.cli import main
+from allguide.index.store import read_all
 from allguide.settings import ChunkingSettings, Settings
 
 MINI = (
@@ -164,3 +165,18 @@ def test_the_embedding_batch_size_setting_reaches_the_model(tmp_path: Path) -> N
     assistant = Assistant(Settings(home=tmp_path, embed_batch_size=8))
     assert assistant.embedder.langchain.encode_kwargs["batch_size"] == 8
     assert Assistant(Settings(home=tmp_path)).embedder.langchain.encode_kwargs["batch_size"] == 32
+
+
+def test_whole_collections_are_read_in_pages(assistant: Assistant) -> None:
+    """A whole-collection read goes page by page (one get of a 100× index exceeds SQLite's
+    bound-variable limit); small pages give the same rows as one page."""
+    collection = assistant.store._live_sentences()
+    assert collection is not None
+    whole = read_all(collection, ["documents", "metadatas"], page=100_000)
+    paged = read_all(collection, ["documents", "metadatas"], page=97)
+    assert len(whole["ids"]) == collection.count() > 97 * 3
+    assert sorted(zip(paged["ids"], paged["documents"], strict=True)) == sorted(
+        zip(whole["ids"], whole["documents"], strict=True)
+    )
+    units, vectors = assistant.store.load_units()
+    assert len(units) == vectors.shape[0] == collection.count()

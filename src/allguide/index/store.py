@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 _BUILD_SUFFIX = "__building"
 _SENTENCES_SUFFIX = "_sentences"
 _BATCH = 256
+# Rows per `collection.get`: one get of a whole 100× index (74,000 units) exceeds SQLite's
+# limit on bound variables ("too many SQL variables"), so whole collections are read in pages.
+_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,8 @@ class ChunkStore:
     def load_chunks(self) -> list[Chunk]:
         """Every chunk of the live index, in corpus order."""
         collection = self._require_live()
-        got = collection.get(include=["documents", "metadatas"])
-        rows = list(zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True))
+        got = read_all(collection, ["documents", "metadatas"])
+        rows = list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
         rows.sort(key=lambda row: _int((row[2] or {}).get("order")))
         return [_chunk_from(chunk_id, text or "", meta or {}) for chunk_id, text, meta in rows]
 
@@ -166,14 +169,9 @@ class ChunkStore:
         collection = self._live_sentences()
         if collection is None:
             raise IndexStateError("the index is missing; build it with `allguide ingest`")
-        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        got = read_all(collection, ["documents", "metadatas", "embeddings"])
         rows = sorted(
-            zip(
-                got["documents"] or [],
-                got["metadatas"] or [],
-                list(got["embeddings"] if got["embeddings"] is not None else []),
-                strict=True,
-            ),
+            zip(got["documents"], got["metadatas"], got["embeddings"], strict=True),
             key=lambda row: _int((row[1] or {}).get("order")),
         )
         units = [
@@ -364,6 +362,20 @@ def _meta(chunk: Chunk, order: int) -> dict[str, str | int]:
         "end": chunk.end,
         "order": order,
     }
+
+
+def read_all(collection: Any, include: list[str], page: int = _PAGE) -> dict[str, list[Any]]:
+    """Every row of `collection` (ids and the `include` fields), read `page` rows at a time."""
+    out: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        for field, rows in out.items():
+            values = got[field]
+            rows.extend(list(values) if values is not None else [])
+        if len(got["ids"]) < page:
+            return out
+        offset += page
 
 
 def _chunk_from(chunk_id: str, text: str, meta: Any) -> Chunk:
