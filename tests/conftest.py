@@ -16,6 +16,14 @@ from allguide.settings import Settings
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 RAW = (CORPUS / "nccn-all-2015.txt").read_text(encoding="utf-8")
+# The CR row of ALL-E (blood and bone marrow response), criterion by criterion.
+CR_CRITERIA = (
+    "No circulating blasts",
+    "<5% blasts",
+    ">1000/microL",
+    ">100,000/microL",
+    "No recurrence for 4 weeks",
+)
 
 
 @pytest.fixture(autouse=True)
