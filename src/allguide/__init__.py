@@ -1,7 +1,8 @@
 """allguide: cited answers and deterministic rule tools over the 2015 NCCN ALL guideline.
 
 Importing the package pins every library it uses to offline, telemetry-free behaviour
-before any of them is imported.
+before any of them is imported. The switches are assigned, not defaulted: a user's
+`GRADIO_ANALYTICS_ENABLED=True` or `GRADIO_SHARE=True` cannot turn them back on.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ _OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "GRADIO_SHARE": "False",
+    "DO_NOT_TRACK": "1",
+    "HF_DATASETS_OFFLINE": "1",
 }
-for _key, _value in _OFFLINE_ENV.items():
-    os.environ.setdefault(_key, _value)
+os.environ.update(_OFFLINE_ENV)
 
 if TYPE_CHECKING:
     from allguide.assistant import Assistant

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from allguide.index.build import IngestReport, ensure_index, open_store
 from allguide.index.embed import Embedder
 from allguide.retrieval.hybrid import Hit, HybridRetriever, Mode
-from allguide.settings import Settings
+from allguide.settings import Settings, load_settings
 from allguide.types import Answer, Message, Passage
 from allguide.validate import clean_text
 
@@ -23,7 +23,7 @@ class Assistant:
     """Built from `Settings` (the environment by default); heavy parts load on first use."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
         self.store = open_store(self.settings)
         self.embedder = Embedder(
             self.settings.embed_model, batch_size=self.settings.embed_batch_size

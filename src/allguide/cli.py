@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _warnings_as_lines()
     try:
+        from allguide.settings import load_settings
+
+        load_settings()  # every command: a bad ALLGUIDE_* value is one line, exit 2
         handler: Handler = args.handler
         return handler(args)
     except AllguideError as exc:
@@ -30,6 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("allguide: interrupted", file=sys.stderr)
         return 130
+
+
+def _warnings_as_lines() -> None:
+    """Library warnings (e.g. a mistyped ALLGUIDE_* name) as one `allguide: warning:` line each."""
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"allguide: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -244,9 +258,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _feedback_export(args: argparse.Namespace) -> int:
     from allguide.feedback import export_feedback, feedback_path
-    from allguide.settings import Settings
+    from allguide.settings import load_settings
 
-    source = feedback_path(Settings().home)
+    source = feedback_path(load_settings().home)
     count = export_feedback(source, args.out)
     print(f"exported {count} thumbs-down item(s) from {source} to {args.out}")
     return 0

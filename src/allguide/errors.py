@@ -31,6 +31,14 @@ class ToolInputError(BadInputError):
         self.field = field
 
 
+class ConfigError(AllguideError):
+    """An `ALLGUIDE_*` setting or a command-line combination that cannot be used."""
+
+
+class ServeError(AllguideError):
+    """The web UI cannot start (port in use, unsafe bind, sharing requested)."""
+
+
 class CorpusError(AllguideError):
     """The corpus folder is missing, empty or unreadable."""
 
@@ -39,8 +47,16 @@ class IndexStateError(AllguideError):
     """The index is missing, stale or cannot be written."""
 
 
+class IndexCorruptError(IndexStateError):
+    """The on-disk Chroma store cannot be read; `ingest --rebuild` moves it aside and rebuilds."""
+
+
+class BuildLockedError(IndexStateError):
+    """Another `ingest` holds the build lock on this home."""
+
+
 class StoreUnavailableError(AllguideError):
-    """The Chroma server named by ALLGUIDE_CHROMA_URL does not answer."""
+    """The Chroma server named by ALLGUIDE_CHROMA_URL does not answer (or not in time)."""
 
 
 class LLMError(AllguideError):

@@ -6,11 +6,15 @@ README's configuration table is tested against these fields.
 
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from allguide.errors import ConfigError
 
 _REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -94,14 +98,44 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field("llama3.1", description="Model name for ollama/openai backends.")
     llm_base_url: str | None = Field(None, description="Base URL of the ollama/OpenAI server.")
-    llm_api_key: str | None = Field(None, description="API key for an OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for an OpenAI-compatible server (never shown in logs)."
+    )
     llm_model_path: Path | None = Field(None, description="GGUF file for the llamacpp backend.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Per-request LLM timeout.")
     host: str = Field("127.0.0.1", description="Address the web UI binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web UI.")
-    auth: str | None = Field(None, description="user:password to protect the web UI.")
+    auth: SecretStr | None = Field(
+        None, description="user:password to protect the web UI; required for a non-loopback host."
+    )
+    allowed_hosts: str = Field(
+        "",
+        description="Extra Host-header names the web UI answers (comma-separated); "
+        "loopback names and the bind host are always allowed.",
+    )
     concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once by the UI.")
+    max_request_bytes: int = Field(
+        1_000_000,
+        ge=10_000,
+        le=100_000_000,
+        description="Largest HTTP request body the UI accepts.",
+    )
+    max_history_turns: int = Field(
+        50, ge=1, le=1000, description="Turns kept per chat session (UI) or accepted as history."
+    )
+    max_comment_chars: int = Field(
+        2000, ge=0, le=100_000, description="Longest feedback comment accepted."
+    )
+    store_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="Connect and read timeout for the Chroma server."
+    )
+    feedback_max_mb: float = Field(
+        10.0, gt=0, le=10_000, description="Size cap of feedback.jsonl; oldest records go first."
+    )
+    feedback_retention_days: int = Field(
+        90, ge=1, le=36_500, description="Feedback records older than this are deleted."
+    )
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
@@ -109,3 +143,52 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+
+ENV_PREFIX = "ALLGUIDE_"
+
+
+class ConfigWarning(UserWarning):
+    """An `ALLGUIDE_*` environment variable that no setting reads."""
+
+
+def known_env_names() -> set[str]:
+    """Every `ALLGUIDE_*` variable a setting reads, nested groups included."""
+    names: set[str] = set()
+    for name, field in Settings.model_fields.items():
+        names.add(f"{ENV_PREFIX}{name.upper()}")
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, BaseModel):
+            names.update(f"{ENV_PREFIX}{name.upper()}__{sub.upper()}" for sub in group.model_fields)
+    return names
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+
+
+_warned: set[str] = set()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """`Settings` from the environment (plus `overrides`), with errors that name the variable.
+
+    A bad value raises `ConfigError` ("ALLGUIDE_PORT: Input should be ..."), not a pydantic
+    traceback; an `ALLGUIDE_*` name no setting reads (a typo) gives a `ConfigWarning`.
+    """
+    known = known_env_names()
+    for name in sorted(os.environ):
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known | _warned:
+            _warned.add(name.upper())  # once per process
+            warnings.warn(
+                f"{name} is not an allguide setting and is ignored (see README, Configuration)",
+                ConfigWarning,
+                stacklevel=2,
+            )
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_env_name(err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None

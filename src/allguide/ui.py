@@ -302,7 +302,7 @@ def serve(
 ) -> gr.Blocks:
     """Warm the answer chain, build the app and serve it (host and port from settings)."""
     settings = assistant.settings
-    auth = parse_auth(settings.auth)
+    auth = parse_auth(settings.auth.get_secret_value() if settings.auth else None)
     assistant.ask(EXAMPLES[0])  # loads the index and the sentence cache before the first user
     app = build_app(assistant)
     app.queue(default_concurrency_limit=settings.concurrency)

@@ -97,7 +97,8 @@ def _openai(settings: Settings) -> BaseChatModel:
     if settings.llm_base_url:
         options["base_url"] = settings.llm_base_url
     # Local servers ignore the key but the client requires one; the OpenAI API reads its own.
-    key = settings.llm_api_key or ("not-needed" if settings.llm_base_url else None)
+    secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    key = secret or ("not-needed" if settings.llm_base_url else None)
     if key:
         options["api_key"] = SecretStr(key)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from allguide.corpus.chunk import chunk_document
 from allguide.corpus.clean import clean_document
 from allguide.corpus.load import RawDocument, load_corpus
-from allguide.settings import ChunkingSettings, Settings
+from allguide.settings import ChunkingSettings, load_settings
 from allguide.types import Chunk
 
 # Bump when the index layout (metadata, ids) changes; cleaning and chunking changes are caught
@@ -65,7 +65,7 @@ def build_chunks(corpus_dir: Path, chunking: ChunkingSettings) -> CorpusBuild:
 @lru_cache(maxsize=1)
 def default_build() -> CorpusBuild:
     """The corpus named by the environment's Settings (cached for the process)."""
-    settings = Settings()
+    settings = load_settings()
     return build_chunks(settings.corpus_dir, settings.chunking)
 
 

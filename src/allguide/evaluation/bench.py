@@ -34,7 +34,7 @@ from allguide.evaluation.runner import DEFAULT_DATASET
 from allguide.evaluation.synthetic import render_scale, run_scale
 from allguide.evaluation.ui_load import ui_load
 from allguide.index.embed import Embedder
-from allguide.settings import Settings
+from allguide.settings import load_settings
 
 RESULTS = DEFAULT_DATASET.parent / "results" / "bench.md"
 RUNS = 20
@@ -271,7 +271,7 @@ def main() -> None:
         "python": platform.python_version(),
         "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
-    settings = Settings()
+    settings = load_settings()
     questions = pick_questions(load_dataset(DEFAULT_DATASET), QUESTIONS)
     print(f"bench: {len(questions)} questions, {RUNS} sweeps", file=sys.stderr)
     ingest = bench_ingest(settings.corpus_dir, INGEST_RUNS)
