@@ -32,7 +32,7 @@ from allguide.evaluation.metrics import percentile
 from allguide.evaluation.report import SPEED_TARGETS
 from allguide.evaluation.runner import DEFAULT_DATASET
 from allguide.evaluation.synthetic import render_scale, run_scale
-from allguide.evaluation.ui_load import ui_load
+from allguide.evaluation.ui_load import render_soak, ui_soak
 from allguide.index.embed import Embedder
 from allguide.settings import load_settings
 
@@ -236,13 +236,7 @@ def render(r: dict[str, Any]) -> str:
             "peak RSS of the bench process (all retrievers, scale indexes)",
             f"{r['rss_mib']:.0f} MiB",
         ),
-        _row(
-            f"web UI under load: {ui['sessions']} gradio_client sessions × "
-            f"{ui['questions_per_session']} questions, one `allguide serve` (ms p50 / p95)",
-            f"{ui['p50_ms']:.0f} / {ui['p95_ms']:.0f}",
-            "",
-            f"{ui['answers']} answers, {ui['errors']} errors, {ui['wall_s']:.1f} s wall",
-        ),
+        *render_soak(ui),
         "",
         "## Scale (synthetic corpus: perturbed copies, hybrid retrieval)",
         "",
@@ -258,10 +252,6 @@ def _ratios(warm: dict[str, Any]) -> list[tuple[str, str]]:
         for ours, other in pairs
         if isinstance(warm[other], Latency)
     ]
-
-
-UI_SESSIONS = 20
-UI_QUESTIONS = 5
 
 
 def main() -> None:
@@ -282,7 +272,7 @@ def main() -> None:
     env["threads"] = torch.get_num_threads()
     warm = bench_warm(assistant, questions, RUNS)
     cold = bench_cold(questions, COLD_RUNS)
-    load = ui_load(settings.home, sessions=UI_SESSIONS, questions=UI_QUESTIONS)
+    load = ui_soak(settings.home)
     documents = build_chunks(settings.corpus_dir, settings.chunking).documents
 
     def measure(fn: Callable[[str], object]) -> tuple[float, float]:

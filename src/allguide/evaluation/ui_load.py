@@ -2,7 +2,10 @@
 
 `ui_load(home)` starts the server as a subprocess on a free loopback port (as `make run` does),
 runs `sessions` clients in parallel, each asking `questions` questions in one conversation
-(so follow-ups carry history), and reports latency percentiles and errors.
+(so follow-ups carry history), and reports latency percentiles and errors. `ui_soak(home)` runs
+the bench's phases against one server (20 × 5, 50 × 5, then on to 1,000 questions, one of them
+a single long conversation) and reports the server's RSS after each phase and how the size of
+one session's reply grows with its length (it must level off at `max_history_turns`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,21 @@ _SERVER_KEYS = frozenset({"ALLGUIDE_HOME", "ALLGUIDE_HOST", "ALLGUIDE_PORT", "AL
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running `allguide serve`: its URL and process id."""
+
+    url: str
+    pid: int
+
+    def rss_mib(self) -> float:
+        """Current resident set size of the server process (Linux /proc)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no VmRSS for process {self.pid}")
+
+
 def ui_load(assistant_home: str | Path, sessions: int = 20, questions: int = 5) -> dict[str, Any]:
     """Serve the index in `assistant_home`, load it with `sessions` × `questions` asks."""
     with (
@@ -42,6 +61,37 @@ def ui_load(assistant_home: str | Path, sessions: int = 20, questions: int = 5) 
         running_server(Path(assistant_home), free_port(), log=Path(tmp) / "serve.log") as url,
     ):
         return run_load(url, sessions=sessions, questions=questions)
+
+
+SOAK_PHASES = ((20, 5), (50, 5))
+SOAK_TOTAL = 1000
+LONG_SESSION = 120
+GROWTH_MARKS = (10, 25, 50, 100, 120)
+
+
+def ui_soak(assistant_home: str | Path) -> dict[str, Any]:
+    """The bench's load phases against one server, with its RSS after each and session growth."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serving(Path(assistant_home), free_port(), log=Path(tmp) / "serve.log") as server,
+    ):
+        url = server.url
+        report: dict[str, Any] = {"rss_start_mib": round(server.rss_mib(), 1), "phases": []}
+        asked = 0
+        for sessions, questions in SOAK_PHASES:
+            phase = run_load(url, sessions=sessions, questions=questions)
+            asked += sessions * questions
+            phase.update(asked=asked, rss_mib=round(server.rss_mib(), 1))
+            report["phases"].append(phase)
+        growth = session_growth(url, LONG_SESSION, GROWTH_MARKS)
+        asked += LONG_SESSION
+        rest = SOAK_TOTAL - asked
+        tail = run_load(url, sessions=10, questions=rest // 10)
+        asked += 10 * (rest // 10)
+        tail.update(asked=asked, rss_mib=round(server.rss_mib(), 1))
+        report["phases"].append(tail)
+        report.update(growth=growth, asked=asked, rss_end_mib=round(server.rss_mib(), 1))
+        return report
 
 
 def free_port() -> int:
@@ -56,6 +106,15 @@ def running_server(
     home: Path, port: int, *, log: Path, timeout_s: float = 180.0, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """`allguide serve` on 127.0.0.1:`port` with `ALLGUIDE_HOME=home`; yields its URL."""
+    with serving(home, port, log=log, timeout_s=timeout_s, env=env) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(
+    home: Path, port: int, *, log: Path, timeout_s: float = 180.0, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """As `running_server`, yielding the `Server` (URL and pid)."""
     # Other ALLGUIDE_* settings (backend, concurrency) pass through; the address and
     # password are this server's own.
     environ = {k: v for k, v in os.environ.items() if k not in _SERVER_KEYS}
@@ -71,7 +130,7 @@ def running_server(
         )
         try:
             _wait_until_up(url, proc, log, timeout_s)
-            yield url
+            yield Server(url, proc.pid)
         finally:
             proc.terminate()
             try:
@@ -137,3 +196,55 @@ def _session(url: str, questions: int) -> tuple[list[float], list[str]]:
     finally:
         client.close()
     return latencies, errors
+
+
+def session_growth(url: str, questions: int, marks: Sequence[int]) -> dict[str, Any]:
+    """One conversation of `questions` asks: reply size (bytes of JSON) at each of `marks`."""
+    import json
+
+    from gradio_client import Client
+
+    sizes: dict[int, int] = {}
+    errors = 0
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    try:
+        for n, question in enumerate(islice(cycle(LOAD_QUESTIONS), questions), start=1):
+            try:
+                reply = client.predict(question, api_name="/ask")
+            except Exception:  # counted, not raised: the figure is the server's behaviour
+                errors += 1
+                continue
+            if n in marks:
+                sizes[n] = len(json.dumps(reply, default=str))
+    finally:
+        client.close()
+    return {"questions": questions, "reply_bytes": sizes, "errors": errors}
+
+
+def render_soak(soak: dict[str, Any]) -> list[str]:
+    """bench.md rows of `ui_soak`: each load phase, server RSS, one session's growth."""
+    rows = [
+        (
+            f"| web UI under load: {phase['sessions']} gradio_client sessions × "
+            f"{phase['questions_per_session']} questions, one `allguide serve` (ms p50 / p95) "
+            f"| {phase['p50_ms']:.0f} / {phase['p95_ms']:.0f} | 0 errors "
+            f"| {phase['answers']} answers, {phase['errors']} errors, {phase['wall_s']:.1f} s "
+            f"wall; server RSS {phase['rss_mib']:.0f} MiB after {phase['asked']} questions |"
+        )
+        for phase in soak["phases"]
+    ]
+    rows.append(
+        f"| server RSS: at start → after {soak['asked']:,} questions "
+        f"| {soak['rss_start_mib']:.0f} → {soak['rss_end_mib']:.0f} MiB | | "
+        "one process, embedded index, every phase above plus one long session |"
+    )
+    growth = soak["growth"]
+    sizes = growth["reply_bytes"]
+    marks = sorted(sizes)
+    rows.append(
+        f"| one session of {growth['questions']} questions: reply size at question "
+        f"{' / '.join(str(m) for m in marks)} "
+        f"| {' / '.join(f'{sizes[m] / 1024:.0f}' for m in marks)} kB | levels off "
+        f"| bounded by ALLGUIDE_MAX_HISTORY_TURNS; {growth['errors']} errors |"
+    )
+    return rows
