@@ -333,3 +333,13 @@ def _login_app() -> Any:
         return JSONResponse({"success": ok}, status_code=200 if ok else 400)
 
     return Starlette(routes=[Route("/login", login, methods=["POST"])])
+
+
+def test_a_lone_surrogate_over_http_gets_an_answer_event(server: str, http: httpx.Client) -> None:
+    body = b'{"data": ["What defines \\ud800 CNS-3?"]}'  # JSON may escape a lone surrogate
+    posted = http.post(
+        server + "/gradio_api/call/ask", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert posted.status_code == 200, posted.text
+    events = http.get(f"{server}/gradio_api/call/ask/{posted.json()['event_id']}").text
+    assert "event: complete" in events and "lone surrogate" in events
