@@ -110,7 +110,7 @@ class ChatSession:
             log.error(
                 "answering a question (%s) failed\n%s",
                 text_fingerprint(turn.question),
-                traceback.format_exc().replace(turn.question, "<question>"),
+                _redacted(traceback.format_exc(), turn.question),
             )
             message = "Something went wrong while answering; the server log has the details."
             return Turn(turn.question, turn.history, error=message)
@@ -145,11 +145,11 @@ class ChatSession:
     def vote(self, turns: list[Turn], comment: str, event: gr.LikeData) -> tuple[Any, str]:
         """Record a thumbs up/down (and the comment box) for the answer it was given on."""
         if event.liked is not True and event.liked is not False:
-            return comment, ""
+            return gr.skip(), ""
         number = _message_index(event.index) // 2 + 1
         answer = turns[number - 1].answer if 0 < number <= len(turns) else None
         if answer is None:
-            return comment, _status("Feedback applies to answers; this message has none.")
+            return gr.skip(), _status("Feedback applies to answers; this message has none.")
         comment = comment if isinstance(comment, str) else ""
         limit = self.assistant.settings.max_comment_chars
         if len(comment) > limit:
@@ -198,6 +198,11 @@ def text_fingerprint(text: str) -> str:
     """User text as logs may show it: its length and a short sha256, never the text."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{len(text)} characters, sha256 {digest}"
+
+
+def _redacted(text: str, question: str) -> str:
+    """`text` (a traceback) with the question's text cut out wherever it appears."""
+    return text.replace(question, "<question>") if len(question) >= 4 else text
 
 
 def _message_index(index: int | tuple[int, int] | list[int]) -> int:
