@@ -124,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web UI (default http://127.0.0.1:7860)")
     p.add_argument("--host", help="address to bind (default ALLGUIDE_HOST or 127.0.0.1)")
     p.add_argument("--port", type=_port, help="port (default ALLGUIDE_PORT or 7860)")
+    p.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="allow a non-loopback --host without ALLGUIDE_AUTH (anyone reaching it can use it)",
+    )
     p.set_defaults(handler=_serve)
 
     p = sub.add_parser("feedback", help="work with the thumbs up/down recorded by the web UI")
@@ -250,9 +255,18 @@ def _tool(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from allguide.settings import load_settings
+    from allguide.web_guard import preflight
+
+    settings = load_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    # Before Gradio and the index load: an unsafe bind or a busy port fails in a second.
+    auth = bool(settings.auth and settings.auth.get_secret_value())
+    preflight(host, port, auth=auth, insecure_no_auth=args.insecure_no_auth)
+
     from allguide.ui import serve
 
-    serve(_assistant(), host=args.host, port=args.port)
+    serve(_assistant(), host=host, port=port, insecure_no_auth=args.insecure_no_auth)
     return 0
 
 

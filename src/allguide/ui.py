@@ -7,22 +7,28 @@ its input model. Domain errors become chat messages or notes under the offending
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import traceback
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from gradio.routes import App, ORJSONResponse
 
 from allguide import ui_forms as forms
 from allguide import ui_render as render
 from allguide import ui_style as style
-from allguide.errors import AllguideError, BadInputError, ToolInputError
+from allguide.errors import AllguideError, BadInputError, ServeError, ToolInputError
 from allguide.feedback import Vote, append_feedback, feedback_path, new_record
 from allguide.tools import RULES, run_tool
 from allguide.types import Answer, Chunk, Message
+from allguide.validate import clean_text
+from allguide.web_guard import ASGIApp, LoginLimiter, WebGuard, preflight
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from allguide.assistant import Assistant
 
@@ -56,23 +62,56 @@ class ChatSession:
         self.feedback = feedback_path(assistant.settings.home)
 
     def ask(self, question: str, turns: list[Turn]) -> tuple[Any, ...]:
-        """Answer `question` in the context of `turns`; errors become a chat message."""
-        question = (question or "").strip()
-        if not question:
+        """Answer `question` in the context of `turns`; errors become a chat message.
+
+        A rejected question is not kept: its turn holds a short placeholder, so a huge or
+        malformed question neither inflates the session nor breaks the next response.
+        The session keeps the last `max_history_turns` turns.
+        """
+        question = question if isinstance(question, str) else ""
+        if not question.strip():
             return "", self.messages(turns), self.sources(turns, len(turns)), None, turns
-        history = tuple(_history(turns))
-        turn = self._answer(Turn(question, history))  # too long, odd input: a chat message
-        turns = [*turns, turn]
+        try:
+            question = self._check(question)
+        except BadInputError as exc:
+            turn = Turn(_placeholder(question), (), error=_sentence(exc.message))
+        else:
+            turn = self._answer(Turn(question, tuple(_history(turns))))
+        turns = [*turns, turn][-self.assistant.settings.max_history_turns :]
         raw = turn.answer.model_dump() if turn.answer else {"error": turn.error}
         return "", self.messages(turns), self.sources(turns, len(turns)), raw, turns
+
+    def _check(self, question: str) -> str:
+        """The question as `ask` will see it; BadInputError before any work is done."""
+        limit = self.assistant.settings.max_question_chars
+        if len(question) > 4 * limit:  # cheap refusal before normalizing megabytes
+            raise BadInputError(
+                f"the question is {len(question):,} characters long; the limit is {limit:,} "
+                "(ALLGUIDE_MAX_QUESTION_CHARS)"
+            )
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = ord(question[exc.start])
+            raise BadInputError(
+                f"the question contains an invalid character (U+{bad:04X}, a lone surrogate); "
+                "retype it"
+            ) from None
+        return clean_text(question, what="question", max_chars=limit)
 
     def _answer(self, turn: Turn) -> Turn:
         try:
             answer = self.assistant.ask(turn.question, turn.history)
+        except BadInputError as exc:
+            return Turn(_placeholder(turn.question), (), error=_sentence(exc.message))
         except AllguideError as exc:
             return Turn(turn.question, turn.history, error=_sentence(exc.message))
         except Exception:
-            log.exception("answering %r failed", turn.question)
+            log.error(
+                "answering a question (%s) failed\n%s",
+                text_fingerprint(turn.question),
+                _redacted(traceback.format_exc(), turn.question),
+            )
             message = "Something went wrong while answering; the server log has the details."
             return Turn(turn.question, turn.history, error=message)
         return Turn(turn.question, turn.history, answer=answer)
@@ -103,14 +142,28 @@ class ChatSession:
         """Clicking a message shows the sources of its answer."""
         return self.sources(turns, _message_index(event.index) // 2 + 1)
 
-    def vote(self, turns: list[Turn], comment: str, event: gr.LikeData) -> tuple[str, str]:
+    def vote(self, turns: list[Turn], comment: str, event: gr.LikeData) -> tuple[Any, str]:
         """Record a thumbs up/down (and the comment box) for the answer it was given on."""
         if event.liked is not True and event.liked is not False:
-            return comment, ""
+            return gr.skip(), ""
         number = _message_index(event.index) // 2 + 1
         answer = turns[number - 1].answer if 0 < number <= len(turns) else None
         if answer is None:
-            return comment, _status("Feedback applies to answers; this message has none.")
+            return gr.skip(), _status("Feedback applies to answers; this message has none.")
+        comment = comment if isinstance(comment, str) else ""
+        limit = self.assistant.settings.max_comment_chars
+        if len(comment) > limit:
+            return gr.skip(), _status(
+                f"The comment is {len(comment):,} characters long; the limit is {limit:,}. "
+                "Shorten it and vote again; nothing was recorded."
+            )
+        try:
+            comment.encode("utf-8")
+        except UnicodeEncodeError:
+            return gr.skip(), _status(
+                "The comment contains an invalid character (a lone surrogate); retype it. "
+                "Nothing was recorded."
+            )
         turn = turns[number - 1]
         vote: Vote = "up" if event.liked else "down"
         record = new_record(
@@ -119,7 +172,7 @@ class ChatSession:
             answer=answer.answer,
             citations=answer.citations,
             vote=vote,
-            comment=comment or "",
+            comment=comment,
         )
         append_feedback(self.feedback, record)
         extra = " with your comment" if record.comment else ""
@@ -134,6 +187,22 @@ def _history(turns: list[Turn]) -> list[Message]:
             history.append(Message(role="user", content=turn.question))
             history.append(Message(role="assistant", content=turn.answer.answer))
     return history
+
+
+def _placeholder(question: str) -> str:
+    """What a session keeps of a rejected question: its size, never its text."""
+    return f"(question not kept: {len(question):,} characters)"
+
+
+def text_fingerprint(text: str) -> str:
+    """User text as logs may show it: its length and a short sha256, never the text."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{len(text)} characters, sha256 {digest}"
+
+
+def _redacted(text: str, question: str) -> str:
+    """`text` (a traceback) with the question's text cut out wherever it appears."""
+    return text.replace(question, "<question>") if len(question) >= 4 else text
 
 
 def _message_index(index: int | tuple[int, int] | list[int]) -> int:
@@ -186,6 +255,7 @@ def _chat_tab(session: ChatSession) -> None:
                     elem_id="ag-question",
                     scale=6,
                     max_lines=6,
+                    max_length=session.assistant.settings.max_question_chars,
                     autofocus=True,
                 )
                 ask = gr.Button("Ask", variant="primary", elem_id="ag-ask", scale=1, min_width=80)
@@ -196,6 +266,7 @@ def _chat_tab(session: ChatSession) -> None:
                     label="Comment on an answer (optional)",
                     info="Sent with your next thumbs up or down under an answer.",
                     elem_id="ag-comment",
+                    max_length=session.assistant.settings.max_comment_chars,
                     scale=3,
                 )
                 status = gr.HTML("", elem_id="ag-feedback-status")
@@ -299,22 +370,60 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     prevent_thread_lock: bool = False,
+    insecure_no_auth: bool = False,
 ) -> gr.Blocks:
-    """Warm the answer chain, build the app and serve it (host and port from settings)."""
+    """Warm the answer chain, build the app and serve it (host and port from settings).
+
+    Never shared; a non-loopback `host` needs ALLGUIDE_AUTH or `insecure_no_auth`; a busy
+    port is a ServeError. Every request passes `WebGuard` (Host allow-list, no foreign CORS,
+    body cap, no uploads, login backoff) before Gradio sees it.
+    """
     settings = assistant.settings
+    host = host or settings.host
+    port = port or settings.port
     auth = parse_auth(settings.auth.get_secret_value() if settings.auth else None)
+    preflight(host, port, auth=auth is not None, insecure_no_auth=insecure_no_auth)
     assistant.ask(EXAMPLES[0])  # loads the index and the sentence cache before the first user
     app = build_app(assistant)
     app.queue(default_concurrency_limit=settings.concurrency)
-    app.launch(
-        server_name=host or settings.host,
-        server_port=port or settings.port,
-        auth=auth,
-        prevent_thread_lock=prevent_thread_lock,
-        footer_links=["api", "settings"],
-        ssr_mode=False,
-        theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
-        css=style.CSS,
-        js=style.JS,
+    guard = partial(
+        WebGuard,
+        bind_host=host,
+        allowed_hosts=settings.allowed_hosts.split(","),
+        max_body_bytes=settings.max_request_bytes,
+        limiter=LoginLimiter(),
     )
+    try:
+        app.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            auth=auth,
+            prevent_thread_lock=prevent_thread_lock,
+            max_file_size=settings.max_request_bytes,
+            footer_links=["api", "settings"],
+            ssr_mode=False,
+            theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+            css=style.CSS,
+            js=style.JS,
+            _app=_guarded_app(guard),
+        )
+    except OSError as exc:  # lost a race for the port after the preflight check
+        app.close()
+        if "empty port" in str(exc):
+            raise ServeError(f"port {port} on {host} is already in use") from None
+        raise ServeError(f"cannot serve on {host}:{port}: {exc}") from None
+    if app.share or app.share_url:
+        app.close()
+        raise ServeError("Gradio tried to open a public share link; allguide never shares")
     return app
+
+
+def _guarded_app(guard: Callable[[ASGIApp], ASGIApp]) -> App:
+    """Gradio's FastAPI app with `guard` as the outermost layer of its middleware stack."""
+
+    class GuardedApp(App):
+        def build_middleware_stack(self) -> ASGIApp:
+            return guard(super().build_middleware_stack())
+
+    return GuardedApp(default_response_class=ORJSONResponse)
