@@ -76,7 +76,7 @@ def test_values_at_the_bounds_are_accepted(field: str) -> None:
         ("blood_wbc_per_mcl", 2e6 + 1, "≤ 2,000,000/mcL"),
         ("blood_rbc_per_mcl", 5e-324, "≥ 0.001/mcL when not 0"),
         ("anc_per_mcl", 1e308, "anc_per_mcl: must be ≤ 1,000,000/mcL"),
-        ("platelets_per_mcl", 1e308, "platelets_per_mcl: must be ≤ 5,000,000/mcL"),
+        ("platelets_per_mcl", 1e308, "platelets_per_mcl: must be ≤ 10,000,000/mcL"),
         ("blast_increase_pct", 1e308, "blast_increase_pct: must be ≤ 1,000,000%"),
         ("baseline_spd", 1e308, "baseline_spd: must be ≤ 1,000,000 (area unit of the SPD)"),
         ("current_spd", 1e-9, "current_spd: must be ≥ 0.001"),
@@ -155,7 +155,7 @@ def test_cli_tool_refuses_implausible_values_in_one_line(
 def test_guideline_thresholds_still_decide_just_inside_the_bounds() -> None:
     out = run_tool("cns_status", {"csf_wbc_per_mcl": 100_000, "csf_blasts_present": True})
     assert out["cns_status"] == "CNS-3"
-    cr = {**BASE["response"], "anc_per_mcl": 1e6, "platelets_per_mcl": 5e6}
+    cr = {**BASE["response"], "anc_per_mcl": 1e6, "platelets_per_mcl": 1e7}
     assert run_tool("response", cr)["response"] == "CR"
 
 

@@ -66,7 +66,7 @@ PLAUSIBLE: dict[str, Bound] = {
     "blood_wbc_per_mcl": Bound(2e6, "/mcL", _COUNT_RESOLUTION),
     "blood_rbc_per_mcl": Bound(1e7, "/mcL", _COUNT_RESOLUTION),
     "anc_per_mcl": Bound(1e6, "/mcL", _COUNT_RESOLUTION),
-    "platelets_per_mcl": Bound(5e6, "/mcL", _COUNT_RESOLUTION),
+    "platelets_per_mcl": Bound(1e7, "/mcL", _COUNT_RESOLUTION),
     "blast_increase_pct": Bound(1e6, "%"),
     "baseline_spd": _SPD,
     "current_spd": _SPD,
