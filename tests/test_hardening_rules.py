@@ -11,7 +11,7 @@ from tests.conftest import REPO
 from allguide.cli import main
 from allguide.errors import ToolInputError
 from allguide.rules.common import PLAUSIBLE
-from allguide.tools import RULES, run_tool
+from allguide.tools import RULES, TOOLS, run_tool
 
 BASE: dict[str, dict[str, Any]] = {
     "cns_status": {
@@ -167,3 +167,11 @@ def test_docs_list_every_bound() -> None:
     for field, bound in PLAUSIBLE.items():
         assert f"{bound.high:,.0f}" in rows[field], field
         assert not bound.low or f"{bound.low:g}" in rows[field], field
+
+
+def test_tool_schemas_tell_a_model_the_bounds() -> None:
+    for name, (_, model) in RULES.items():
+        for field, prop in TOOLS[name].args.items():
+            if field in PLAUSIBLE:
+                assert prop["maximum"] == PLAUSIBLE[field].high, (name, field)
+            assert field in model.model_fields

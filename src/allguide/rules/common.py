@@ -79,10 +79,19 @@ PLAUSIBLE: dict[str, Bound] = {
 """Per input field: values outside are refused as implausible (docs/rule-tools.md lists them)."""
 
 
+def _plausible_schema(schema: dict[str, Any]) -> None:
+    """Tell a model choosing a tool the plausibility bounds too (`maximum` in the JSON schema)."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in PLAUSIBLE:
+            prop["maximum"] = PLAUSIBLE[name].high
+
+
 class RuleInput(BaseModel):
     """Base of every rule input: strict types, unknown fields rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, json_schema_extra=_plausible_schema
+    )
 
 
 class RuleOutput(BaseModel):
