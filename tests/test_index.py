@@ -127,7 +127,7 @@ def test_bad_option_values_are_usage_errors(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as exit_info:
         main(["retrieve", "ok", "--k", "0"])
     assert exit_info.value.code == 2
-    assert "must be between 1 and 100" in capsys.readouterr().err
+    assert "must be between 1 and 50" in capsys.readouterr().err
 
 
 def test_missing_and_empty_corpus_folders(

@@ -274,8 +274,10 @@ def test_payload_must_be_an_object(payload: Any) -> None:
         run_tool("tki_by_mutation", payload)
 
 
-count = st.floats(min_value=0, max_value=1e7)
-positive = st.floats(min_value=1e-3, max_value=1e7)
+# Within the plausibility bounds (PLAUSIBLE): the tightest count is CSF WBC ≤ 1e5, the
+# tightest positive value blood WBC ≤ 2e6 and SPD ≤ 1e6; a non-zero count is ≥ 1e-3.
+count = st.just(0.0) | st.floats(min_value=1e-3, max_value=1e5)
+positive = st.floats(min_value=1e-3, max_value=1e6)
 flag = st.booleans()
 cns_class = st.sampled_from(["CNS-1", "CNS-2", "CNS-3"])
 mutation = st.sampled_from(
@@ -293,7 +295,7 @@ mutation = st.sampled_from(
         "ABL1 H396R",
     ]
 )
-pct = st.floats(min_value=0, max_value=100)
+pct = st.just(0.0) | st.floats(min_value=1e-7, max_value=100)
 VALID = {
     "cns_status": st.fixed_dictionaries(
         {"csf_wbc_per_mcl": count, "csf_blasts_present": flag},
@@ -335,7 +337,7 @@ VALID = {
             optional={"assay_sensitivity_pct": positive.filter(lambda x: x <= 100)},
         ),
         st.fixed_dictionaries(
-            {"mrd_fraction": st.floats(min_value=0, max_value=1)},
+            {"mrd_fraction": st.just(0.0) | st.floats(min_value=1e-9, max_value=1)},
             optional={"assay_sensitivity_fraction": st.floats(1e-9, 1)},
         ),
     ),

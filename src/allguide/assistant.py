@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,7 @@ from allguide.index.embed import Embedder
 from allguide.retrieval.hybrid import Hit, HybridRetriever, Mode
 from allguide.settings import Settings, load_settings
 from allguide.types import Answer, Message, Passage
-from allguide.validate import clean_text
+from allguide.validate import check_k, check_mode, clean_history, clean_text
 
 if TYPE_CHECKING:
     from allguide.answer.chain import AnswerChain, LLMBackend
@@ -59,15 +59,19 @@ class Assistant:
         )
 
     def search(self, query: str, k: int | None = None, *, mode: Mode = "hybrid") -> list[Hit]:
-        """Retrieval with each hit's evidence (used by the answerers and the evaluation)."""
+        """Retrieval with each hit's evidence (used by the answerers and the evaluation).
+
+        `k` defaults to ALLGUIDE_RETRIEVAL__K; a `k` outside 1..50, a query that is not clean
+        text or an unknown mode raises `BadInputError`.
+        """
         query = clean_text(query, what="query", max_chars=self.settings.max_question_chars)
-        k = k or self.settings.retrieval.k
-        if mode == "hybrid":
+        k = self.settings.retrieval.k if k is None else check_k(k)
+        if check_mode(mode) == "hybrid":
             return self.chain.search(query, k)
         return self.retriever.search(query, k, mode=mode)
 
-    def retrieve(self, query: str, k: int = 5, *, mode: Mode = "hybrid") -> list[Passage]:
-        """The best `k` passages for `query`, best first."""
+    def retrieve(self, query: str, k: int | None = None, *, mode: Mode = "hybrid") -> list[Passage]:
+        """The best `k` passages for `query`, best first (`k` as in `search`)."""
         return [hit.passage() for hit in self.search(query, k, mode=mode)]
 
     @cached_property
@@ -98,7 +102,18 @@ class Assistant:
         )
         return answerer, functools.partial(condense_with_llm, model)
 
-    def ask(self, question: str, history: Sequence[Message | dict[str, str]] = ()) -> Answer:
-        """A cited answer, a rule-tool result, a clarifying question or a refusal."""
-        turns = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message | Mapping[str, object]] | None = None,
+    ) -> Answer:
+        """A cited answer, a rule-tool result, a clarifying question or a refusal.
+
+        `history` holds earlier turns (`Message`s or `{role, content}` dicts; None is none);
+        beyond ALLGUIDE_MAX_HISTORY_TURNS only the most recent are used. Bad input raises
+        `BadInputError` naming the turn and field, before the index is touched.
+        """
+        limit = self.settings.max_question_chars
+        question = clean_text(question, what="question", max_chars=limit)
+        turns = clean_history(history, max_turns=self.settings.max_history_turns, max_chars=limit)
         return self.chain.ask(question, turns)

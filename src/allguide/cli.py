@@ -1,12 +1,15 @@
 """The `allguide` command: the only place that turns errors into exit codes.
 
-Exit 0 on success, 2 on bad input or an unusable index/corpus/server (one-line message).
+Exit 0 on success, 2 on bad input or an unusable index/corpus/server (one-line message), 130
+on Ctrl-C, 141 (as for a process stopped by SIGPIPE) when the reader of stdout goes away early,
+e.g. `allguide retrieve "CNS" --k 20 | head -1`, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from allguide.errors import AllguideError, BadInputError
+from allguide.validate import MAX_K, parse_json
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -28,13 +32,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         load_settings()  # every command: a bad ALLGUIDE_* value is one line, exit 2
         handler: Handler = args.handler
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit flush
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return _BROKEN_PIPE
     except AllguideError as exc:
         print(f"allguide: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("allguide: interrupted", file=sys.stderr)
         return 130
+
+
+_BROKEN_PIPE = 128 + 13  # what a shell reports for a process stopped by SIGPIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the buffered rest is dropped quietly at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (tests capture it)
+        pass
 
 
 def _warnings_as_lines() -> None:
@@ -154,7 +175,7 @@ def _int_between(low: int, high: int, noun: str) -> Callable[[str], int]:
     return parse
 
 
-_positive_int = _int_between(1, 100, "a whole number")
+_positive_int = _int_between(1, MAX_K, "a whole number")
 _port = _int_between(1, 65535, "a port number")
 
 
@@ -207,20 +228,23 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from allguide.rules.common import verdict as rule_verdict
-    from allguide.types import Message, page_label
+    from allguide.settings import load_settings
+    from allguide.types import page_label
+    from allguide.validate import clean_history
 
-    history: list[Message] = []
+    history = None
     if args.history:
-        raw = read_json_file(args.history, "history file")
+        settings = load_settings()
+        raw = read_json_file(args.history, "--history", max_bytes=settings.max_request_bytes)
         if not isinstance(raw, list):
-            raise BadInputError("the history file must hold a JSON list of {role, content}")
-        try:
-            history = [Message.model_validate(turn) for turn in raw]
-        except ValidationError as exc:
-            raise BadInputError(f"bad turn in the history file: {exc.errors()[0]['msg']}") from None
+            raise BadInputError("--history must hold a JSON list of {role, content} turns")
+        history = clean_history(
+            raw,
+            what="--history",
+            max_turns=settings.max_history_turns,
+            max_chars=settings.max_question_chars,
+        )
     answer = _assistant().ask(args.question, history)
     if args.json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False))
@@ -244,10 +268,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _tool(args: argparse.Namespace) -> int:
     from allguide.tools import run_tool
 
-    try:
-        payload = json.loads(args.input)
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"--input is not valid JSON: {exc.msg} at character {exc.pos}") from exc
+    payload = parse_json(args.input, what="--input")
     if not isinstance(payload, dict):
         raise BadInputError('--input must be a JSON object, e.g. \'{"mutations": ["T315I"]}\'')
     print(json.dumps(run_tool(args.name, payload), ensure_ascii=False, indent=2))
@@ -280,14 +301,29 @@ def _feedback_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_json_file(path: Path, what: str) -> Any:
-    """Load a JSON file given on the command line, with a one-line error."""
+def read_json_file(path: Path, what: str, *, max_bytes: int) -> Any:
+    """Load a JSON file given on the command line, with a one-line error.
+
+    At most `max_bytes` are read, so `/dev/zero` or a huge file stops at the cap.
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)
     except FileNotFoundError:
-        raise BadInputError(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInputError(f"cannot read {what} {path}: {exc}") from exc
+        raise BadInputError(f"{what} file not found: {path}") from None
+    except OSError as exc:
+        raise BadInputError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise BadInputError(
+            f"{what} file {path} is larger than {max_bytes:,} bytes (ALLGUIDE_MAX_REQUEST_BYTES)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"{what} file {path} is not UTF-8 (byte 0x{data[exc.start]:02X} at {exc.start})"
+        ) from None
+    return parse_json(text, what=f"{what} file {path}")
 
 
 if __name__ == "__main__":

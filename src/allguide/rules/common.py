@@ -2,6 +2,8 @@
 
 Inputs are strict (no string-to-number or number-to-boolean coercion) and reject unknown
 fields; every invalid input becomes one `ToolInputError` naming the field and its range.
+Numbers must also be physiologically plausible (`PLAUSIBLE`): generous bounds that catch a
+slip of units or digits (CSF WBC 1e308, RBC 5e-324) and are no part of the guideline's rules.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pydantic_core import ErrorDetails
 
 from allguide.errors import ToolInputError
 from allguide.rules.provenance import chunk_ids_for
+from allguide.validate import shown
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,52 @@ Percent = Annotated[
 Status = Literal["ok", "needs_input"]
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A plausibility bound: at most `high`, and a non-zero value at least `low`."""
+
+    high: float
+    unit: str
+    low: float = 0.0
+
+
+_COUNT_RESOLUTION = 1e-3  # cells/mcL: one cell per litre; anything smaller is not a count
+_SPD = Bound(1e6, " (area unit of the SPD)", 1e-3)
+_MRD_PCT = Bound(100, "%", 1e-7)  # 1e-9 of the cells: below any assay's reach (NGS ~1e-6)
+_MRD_FRACTION = Bound(1, " (fraction)", 1e-9)
+
+PLAUSIBLE: dict[str, Bound] = {
+    "csf_wbc_per_mcl": Bound(1e5, "/mcL", _COUNT_RESOLUTION),
+    "csf_rbc_per_mcl": Bound(1e7, "/mcL", _COUNT_RESOLUTION),
+    "blood_wbc_per_mcl": Bound(2e6, "/mcL", _COUNT_RESOLUTION),
+    "blood_rbc_per_mcl": Bound(1e7, "/mcL", _COUNT_RESOLUTION),
+    "anc_per_mcl": Bound(1e6, "/mcL", _COUNT_RESOLUTION),
+    "platelets_per_mcl": Bound(1e7, "/mcL", _COUNT_RESOLUTION),
+    "blast_increase_pct": Bound(1e6, "%"),
+    "baseline_spd": _SPD,
+    "current_spd": _SPD,
+    "spd_at_cr_or_cru": _SPD,
+    "mrd_pct": _MRD_PCT,
+    "mrd_fraction": _MRD_FRACTION,
+    "assay_sensitivity_pct": _MRD_PCT,
+    "assay_sensitivity_fraction": _MRD_FRACTION,
+}
+"""Per input field: values outside are refused as implausible (docs/rule-tools.md lists them)."""
+
+
+def _plausible_schema(schema: dict[str, Any]) -> None:
+    """Tell a model choosing a tool the plausibility bounds too (`maximum` in the JSON schema)."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in PLAUSIBLE:
+            prop["maximum"] = PLAUSIBLE[name].high
+
+
 class RuleInput(BaseModel):
     """Base of every rule input: strict types, unknown fields rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, json_schema_extra=_plausible_schema
+    )
 
 
 class RuleOutput(BaseModel):
@@ -98,9 +143,30 @@ M = TypeVar("M", bound=RuleInput)
 def parse_input(model: type[M], data: Mapping[str, Any]) -> M:
     """Validate `data` against `model`; any problem becomes one `ToolInputError`."""
     try:
-        return model.model_validate(dict(data))
+        inp = model.model_validate(dict(data))
     except ValidationError as exc:
         raise _to_tool_error(model, exc.errors()[0]) from None
+    for field in model.model_fields:
+        bound, value = PLAUSIBLE.get(field), getattr(inp, field)
+        if bound is not None and isinstance(value, int | float):
+            _check_plausible(field, value, bound)
+    return inp
+
+
+def _check_plausible(field: str, value: float, bound: Bound) -> None:
+    if value > bound.high:
+        limit = f"≤ {_number(bound.high)}{bound.unit}"
+    elif 0 < value < bound.low:
+        limit = f"≥ {_number(bound.low)}{bound.unit} when not 0"
+    else:
+        return
+    raise ToolInputError(
+        f"{field}: must be {limit} (plausibility bound; got {value!r})", field=field
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
 def _to_tool_error(model: type[RuleInput], error: ErrorDetails) -> ToolInputError:
@@ -114,5 +180,5 @@ def _to_tool_error(model: type[RuleInput], error: ErrorDetails) -> ToolInputErro
         (m.text for m in model.model_fields[field].metadata if isinstance(m, Allowed)),
         error["msg"].lower(),
     )
-    got = "missing" if error["type"] == "missing" else f"got {error['input']!r}"
+    got = "missing" if error["type"] == "missing" else f"got {shown(error['input'])}"
     return ToolInputError(f"{field}: must be {allowed} ({got})", field=field)
