@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         1_000_000,
         ge=10_000,
         le=100_000_000,
-        description="Largest HTTP request body the UI accepts.",
+        description="Largest HTTP request body the UI accepts, and largest --history file.",
     )
     max_history_turns: int = Field(
         50, ge=1, le=1000, description="Turns kept per chat session (UI) or accepted as history."
