@@ -44,6 +44,8 @@ _PAGE = 5000
 # SQLite's "database disk image is malformed" (SQLITE_CORRUPT) and "file is not a database"
 # (SQLITE_NOTADB), as chromadb's Rust bindings report them.
 _CORRUPT_SIGNS = ("(code: 11)", "(code: 26)", "malformed", "file is not a database")
+# SQLITE_BUSY: another process holds the write lock (e.g. two first opens of a new store).
+_BUSY_SIGNS = ("(code: 5)", "database is locked")
 # What an allguide home holds; a folder holding anything else is not tightened to 0700.
 _HOME_ENTRIES = ("index", "feedback.jsonl", "build.lock")
 
@@ -125,13 +127,18 @@ class ChunkStore:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         path = str(self.chroma_dir)
-        try:
-            return chromadb.PersistentClient(path=path, settings=settings)
-        except Exception as exc:
-            # chromadb caches the half-started system per path; a later open (after
-            # `ingest --rebuild` moved the store aside) must start afresh.
-            SharedSystemClient._identifier_to_system.pop(path, None)
-            raise self._embedded_error(exc) from exc
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                return chromadb.PersistentClient(path=path, settings=settings)
+            except Exception as exc:
+                # chromadb caches the half-started system per path; a later open (after
+                # `ingest --rebuild` moved the store aside) must start afresh.
+                SharedSystemClient._identifier_to_system.pop(path, None)
+                busy = any(sign in _one_line(exc) for sign in _BUSY_SIGNS)
+                if not busy or time.monotonic() >= deadline:
+                    raise self._embedded_error(exc) from exc
+            time.sleep(0.1)  # another process is creating or migrating the store
 
     def _embedded_error(self, exc: Exception) -> IndexStateError:
         detail = _one_line(exc)
