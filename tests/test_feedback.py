@@ -20,9 +20,11 @@ from allguide.feedback import (
     new_record,
     read_feedback,
 )
+from allguide.settings import Settings
 from allguide.types import Citation, Message
 
 CITATION = Citation(n=1, chunk_id="all-c-029a2e051c", section="ALL-C", page=1252, quote="CNS-3")
+LONG = Settings(max_comment_chars=20_000)  # lines over 16 KB: one write each all the same
 HISTORY = [
     Message(role="user", content="What defines CNS-3?"),
     Message(role="assistant", content="CNS-3: WBC ≥5/mcL in CSF with blasts. [1]"),
@@ -87,7 +89,7 @@ def test_concurrent_appends_lose_and_mangle_nothing(tmp_path: Path) -> None:
         start.wait()
         for i in range(per_thread):
             comment = f"t{number}-i{i}-" + "x" * (i * 997 % 20_000)  # some lines > 16 KB
-            append_feedback(path, record(f"question {number}", comment=comment))
+            append_feedback(path, record(f"question {number}", comment=comment), settings=LONG)
 
     pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
     for thread in pool:

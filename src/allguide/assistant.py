@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from allguide.index.build import IngestReport, ensure_index, open_store
@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 
 
 class Assistant:
-    """Built from `Settings` (the environment by default); heavy parts load on first use."""
+    """Built from `Settings` (the environment by default); heavy parts load on first use.
+
+    The loaded retriever and chain follow the live index: when another process rebuilds it
+    (`allguide ingest --rebuild` beside a running `serve`), the next question reloads them.
+    """
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
@@ -28,35 +32,50 @@ class Assistant:
         self.embedder = Embedder(
             self.settings.embed_model, batch_size=self.settings.embed_batch_size
         )
+        self._lock = threading.RLock()  # UI sessions share one Assistant
+        self._retriever: HybridRetriever | None = None
+        self._chain: AnswerChain | None = None
+        self._loaded_id: str | None = None  # the chunk collection they were loaded from
 
     def ingest(self, *, rebuild: bool = False, show_progress: bool = False) -> IngestReport:
         """Build the index if missing or stale (or always, with `rebuild`)."""
-        report = ensure_index(
-            self.settings,
-            store=self.store,
-            embedder=self.embedder,
-            rebuild=rebuild,
-            show_progress=show_progress,
-        )
-        if report.rebuilt:
-            self.__dict__.pop("retriever", None)
-            self.__dict__.pop("chain", None)
-        return report
+        with self._lock:
+            report = ensure_index(
+                self.settings,
+                store=self.store,
+                embedder=self.embedder,
+                rebuild=rebuild,
+                show_progress=show_progress,
+            )
+            if report.rebuilt:
+                self._retriever = self._chain = None
+            return report
 
-    @cached_property
+    @property
     def retriever(self) -> HybridRetriever:
+        """The hybrid retriever over the live index (built on first use if it is missing)."""
+        with self._lock:
+            if self._retriever is not None and self.store.live_id() != self._loaded_id:
+                self._retriever = self._chain = None  # another process rebuilt the index
+            if self._retriever is None:
+                if self._loaded_id is None:
+                    self._first_ingest()
+                self._loaded_id = self.store.live_id()  # before loading: a later swap reloads
+                self._retriever = HybridRetriever(
+                    self.store.load_chunks(),
+                    store=self.store,
+                    embedder=self.embedder,
+                    settings=self.settings.retrieval,
+                )
+            return self._retriever
+
+    def _first_ingest(self) -> None:
         report = self.ingest()
         if report.rebuilt:
             print(
                 f"allguide: built the index ({report.chunks} chunks, {report.seconds:.1f} s)",
                 file=sys.stderr,
             )
-        return HybridRetriever(
-            self.store.load_chunks(),
-            store=self.store,
-            embedder=self.embedder,
-            settings=self.settings.retrieval,
-        )
 
     def search(self, query: str, k: int | None = None, *, mode: Mode = "hybrid") -> list[Hit]:
         """Retrieval with each hit's evidence (used by the answerers and the evaluation).
@@ -74,21 +93,25 @@ class Assistant:
         """The best `k` passages for `query`, best first (`k` as in `search`)."""
         return [hit.passage() for hit in self.search(query, k, mode=mode)]
 
-    @cached_property
+    @property
     def chain(self) -> AnswerChain:
+        """The answer chain over `retriever` (rebuilt with it)."""
         from allguide.answer.chain import AnswerChain
         from allguide.answer.units import UnitIndex
 
-        retriever = self.retriever
-        chain = AnswerChain(
-            retriever,
-            settings=self.settings,
-            embed_query=self.embedder.embed_query,
-            units=UnitIndex(*self.store.load_units()),
-        )
-        if self.settings.llm != "extractive":
-            chain.use_llm(*self._llm_parts(chain))
-        return chain
+        with self._lock:
+            retriever = self.retriever
+            if self._chain is None:
+                chain = AnswerChain(
+                    retriever,
+                    settings=self.settings,
+                    embed_query=self.embedder.embed_query,
+                    units=UnitIndex(*self.store.load_units()),
+                )
+                if self.settings.llm != "extractive":
+                    chain.use_llm(*self._llm_parts(chain))
+                self._chain = chain
+            return self._chain
 
     def _llm_parts(
         self, chain: AnswerChain

@@ -174,7 +174,7 @@ class ChatSession:
             vote=vote,
             comment=comment,
         )
-        append_feedback(self.feedback, record)
+        append_feedback(self.feedback, record, settings=self.assistant.settings)
         extra = " with your comment" if record.comment else ""
         return "", _status(f"Thank you: thumbs {vote} recorded for answer {number}{extra}.")
 
