@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,6 +68,38 @@ def require_binary(path: str) -> str:
         pytest.fail(f"{path} is required in CI but is not installed")
     pytest.skip(f"{path} is not installed here (CI installs it)")
     raise AssertionError  # unreachable
+
+
+@contextmanager
+def chroma_server(data: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `chroma run` server storing under `data`; yields its URL and process."""
+    binary = require_binary(str(Path(sys.executable).with_name("chroma")))
+    port = free_port()
+    data.mkdir(parents=True, exist_ok=True)
+    with (data / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [binary, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
+                        break
+                except OSError:
+                    if proc.poll() is not None:
+                        pytest.fail(f"chroma run exited: {(data / 'server.log').read_text()}")
+                    if time.monotonic() > deadline:
+                        pytest.fail("chroma server did not start within 60 s")
+                    time.sleep(0.3)
+            yield url, proc
+        finally:
+            proc.send_signal(signal.SIGCONT)  # a test may have stopped it
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 @pytest.fixture

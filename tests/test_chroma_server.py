@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +10,7 @@ import pytest
 from allguide.assistant import Assistant
 from allguide.errors import IndexStateError
 from allguide.settings import ChunkingSettings, Settings
-from conftest import CORPUS, free_port, require_binary
+from conftest import CORPUS, chroma_server
 
 QUERIES = [
     "What defines CNS-3?",
@@ -27,33 +23,8 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = require_binary(str(Path(sys.executable).with_name("chroma")))
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [binary, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"chroma run exited: {(data / 'server.log').read_text()}")
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma server did not start within 60 s")
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.mark.server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -117,3 +118,13 @@ def test_cli_warns_once_about_a_mistyped_name_in_one_line() -> None:
         "allguide: warning: ALLGUIDE_PROT is not an allguide setting and is ignored "
         "(see README, Configuration)"
     ]
+
+
+def test_the_reliability_catalogue_names_only_tests_that_exist() -> None:
+    catalogue = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert "docs/reliability.md" in (REPO / "README.md").read_text(encoding="utf-8")
+    cited = re.findall(r"`(test_\w+\.py)::(test_\w+)", catalogue)
+    assert len(cited) >= 50
+    for filename, name in cited:
+        source = (REPO / "tests" / filename).read_text(encoding="utf-8")
+        assert re.search(rf"^def {name}\(", source, re.M), f"{filename}::{name}"

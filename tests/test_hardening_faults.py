@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from allguide.cli import main
 from allguide.errors import BuildLockedError, StoreUnavailableError
 from allguide.index.build import build_lock
 from allguide.settings import Settings
-from conftest import free_port, require_binary
+from conftest import chroma_server
 from test_index import MINI
 
 QUESTION = "What defines CNS-3?"
@@ -178,36 +177,13 @@ def test_collections_left_by_a_killed_build_are_removed(
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A `chroma run` server of its own (this test stops and continues it)."""
-    binary = require_binary(str(Path(sys.executable).with_name("chroma")))
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [binary, "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                    break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "server.log").read_text()
-                assert time.monotonic() < deadline, "chroma server did not start within 60 s"
-                time.sleep(0.3)
-        yield url, proc
-    finally:
-        proc.send_signal(signal.SIGCONT)
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with chroma_server(tmp_path / "chroma") as running:
+        yield running
 
 
 @pytest.mark.server
 def test_a_server_that_stops_answering_times_out_in_one_line(
-    server: tuple[str, int], mini_env: Settings, monkeypatch: pytest.MonkeyPatch
+    server: tuple[str, subprocess.Popen[bytes]], mini_env: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, proc = server
     monkeypatch.setenv("ALLGUIDE_CHROMA_URL", url)

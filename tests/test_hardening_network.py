@@ -99,6 +99,7 @@ def test_serve_and_one_question_stay_on_loopback(home: Path, tmp_path: Path) -> 
     log = tmp_path / "net.jsonl"
     port = free_port()
     env = hostile_env(home, log)
+    del env["GRADIO_SHARE"]  # a request to share is refused: the next test
     with running_server(home, port, log=tmp_path / "serve.log", env=env) as url:
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         _, _, _, raw = client.predict("What defines CNS-3?", api_name="/ask")
@@ -107,6 +108,17 @@ def test_serve_and_one_question_stay_on_loopback(home: Path, tmp_path: Path) -> 
     events = assert_loopback_only(log)
     assert any(e["event"] == "socket.connect" for e in events)  # the hook saw the self-check
     assert "public URL" not in (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def test_serve_asked_to_share_refuses_in_one_line_and_stays_on_loopback(
+    home: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "net.jsonl"
+    done = run(["serve", "--port", str(free_port())], hostile_env(home, log))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("allguide: error: GRADIO_SHARE=True asks for a public share link")
+    assert "Traceback" not in done.stderr
+    assert_loopback_only(log)
 
 
 def test_ingest_stays_on_loopback(home: Path, tmp_path: Path) -> None:

@@ -21,6 +21,12 @@ _OFFLINE_ENV = {
     "DO_NOT_TRACK": "1",
     "HF_DATASETS_OFFLINE": "1",
 }
+# What the environment asked for before it was overridden (`serve` refuses a request to share).
+OVERRIDDEN_ENV = {
+    key: os.environ[key]
+    for key, value in _OFFLINE_ENV.items()
+    if os.environ.get(key, value) != value
+}
 os.environ.update(_OFFLINE_ENV)
 
 if TYPE_CHECKING:

@@ -125,7 +125,10 @@ class Settings(BaseSettings):
         50, ge=1, le=1000, description="Turns kept per chat session (UI) or accepted as history."
     )
     max_comment_chars: int = Field(
-        2000, ge=0, le=100_000, description="Longest feedback comment accepted."
+        2000,
+        ge=0,
+        le=100_000,
+        description="Longest feedback comment: the UI refuses longer, the API cuts to it.",
     )
     store_timeout_s: float = Field(
         10.0, gt=0, le=600, description="Connect and read timeout for the Chroma server."

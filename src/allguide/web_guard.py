@@ -64,7 +64,10 @@ def host_name(host: str) -> str:
 
 def preflight(host: str, port: int, *, auth: bool, insecure_no_auth: bool = False) -> None:
     """Refuse (ServeError) to serve shared, open without auth, or on a busy port."""
-    share = os.environ.get("GRADIO_SHARE", "")
+    from allguide import OVERRIDDEN_ENV
+
+    # The package pins GRADIO_SHARE=False at import; a request made before that still counts.
+    share = OVERRIDDEN_ENV.get("GRADIO_SHARE") or os.environ.get("GRADIO_SHARE", "")
     if share.strip().lower() in _TRUE:
         raise ServeError(
             f"GRADIO_SHARE={share} asks for a public share link; allguide never shares "
