@@ -280,6 +280,9 @@ def test_an_oversized_feedback_comment_is_refused_and_not_written(
     assert "the limit is 2,000" in status and "nothing was recorded" in status
     assert box == gr.skip() and len(status) < 500
     assert not session.feedback.exists()
+    box, status = session.vote(turns, "bad \ud800 char", event)
+    assert "lone surrogate U+D800" in status and "Nothing was recorded" in status
+    assert box == gr.skip() and not session.feedback.exists()
     box, status = session.vote(turns, "too vague", event)
     assert box == "" and "thumbs down recorded" in status
     assert "too vague" in session.feedback.read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from allguide.errors import AllguideError, BadInputError, ServeError, ToolInputE
 from allguide.feedback import Vote, append_feedback, feedback_path, new_record
 from allguide.tools import RULES, run_tool
 from allguide.types import Answer, Chunk, Message
-from allguide.validate import clean_text
+from allguide.validate import clean_text, invalid_characters
 from allguide.web_guard import ASGIApp, LoginLimiter, WebGuard, preflight
 
 if TYPE_CHECKING:
@@ -89,14 +89,6 @@ class ChatSession:
                 f"the question is {len(question):,} characters long; the limit is {limit:,} "
                 "(ALLGUIDE_MAX_QUESTION_CHARS)"
             )
-        try:
-            question.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            bad = ord(question[exc.start])
-            raise BadInputError(
-                f"the question contains an invalid character (U+{bad:04X}, a lone surrogate); "
-                "retype it"
-            ) from None
         return clean_text(question, what="question", max_chars=limit)
 
     def _answer(self, turn: Turn) -> Turn:
@@ -157,11 +149,10 @@ class ChatSession:
                 f"The comment is {len(comment):,} characters long; the limit is {limit:,}. "
                 "Shorten it and vote again; nothing was recorded."
             )
-        try:
-            comment.encode("utf-8")
-        except UnicodeEncodeError:
+        problem = invalid_characters(comment)
+        if problem:
             return gr.skip(), _status(
-                "The comment contains an invalid character (a lone surrogate); retype it. "
+                f"The comment contains an invalid character ({problem}); retype it. "
                 "Nothing was recorded."
             )
         turn = turns[number - 1]
