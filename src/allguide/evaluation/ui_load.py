@@ -37,6 +37,9 @@ LOAD_QUESTIONS = (
 )
 _SERVER_KEYS = frozenset({"ALLGUIDE_HOME", "ALLGUIDE_HOST", "ALLGUIDE_PORT", "ALLGUIDE_AUTH"})
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# gradio_client's default HTTP timeout is 5 s; 50 clients connecting at once on 2 cores wait
+# longer than that for the API description (as a browser waits for the page): give them 60 s.
+CLIENT_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ def run_load(url: str, *, sessions: int = 20, questions: int = 5) -> dict[str, A
     return {
         "sessions": sessions,
         "questions_per_session": questions,
-        "answers": len(latencies) - len(errors),
+        "answers": sessions * questions - len(errors),
         "errors": len(errors),
         "error_examples": errors[:3],
         "p50_ms": round(percentile(latencies, 50), 1),
@@ -178,11 +181,13 @@ def run_load(url: str, *, sessions: int = 20, questions: int = 5) -> dict[str, A
 
 def _session(url: str, questions: int) -> tuple[list[float], list[str]]:
     """One client, one conversation; an ask counts as an error unless it cites passages."""
-    from gradio_client import Client
 
     latencies: list[float] = []
     errors: list[str] = []
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    try:
+        client = _client(url)
+    except Exception as exc:  # a client that cannot connect: every question is an error
+        return [], [f"connect: {type(exc).__name__}: {exc}"] * questions
     try:
         for question in islice(cycle(LOAD_QUESTIONS), questions):
             start = time.perf_counter()
@@ -198,15 +203,25 @@ def _session(url: str, questions: int) -> tuple[list[float], list[str]]:
     return latencies, errors
 
 
+def _client(url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(
+        url,
+        verbose=False,
+        analytics_enabled=False,
+        download_files=False,
+        httpx_kwargs={"timeout": CLIENT_TIMEOUT_S},
+    )
+
+
 def session_growth(url: str, questions: int, marks: Sequence[int]) -> dict[str, Any]:
     """One conversation of `questions` asks: reply size (bytes of JSON) at each of `marks`."""
     import json
 
-    from gradio_client import Client
-
     sizes: dict[int, int] = {}
     errors = 0
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    client = _client(url)
     try:
         for n, question in enumerate(islice(cycle(LOAD_QUESTIONS), questions), start=1):
             try:
@@ -248,3 +263,33 @@ def render_soak(soak: dict[str, Any]) -> list[str]:
         f"| bounded by ALLGUIDE_MAX_HISTORY_TURNS; {growth['errors']} errors |"
     )
     return rows
+
+
+SOAK_RESULTS = Path(__file__).resolve().parents[3] / "evals" / "results" / "ui_soak.md"
+
+
+def main() -> None:
+    """`python -m allguide.evaluation.ui_load`: the soak alone (also part of `make bench`)."""
+    from allguide.settings import load_settings
+
+    start = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    soak = ui_soak(load_settings().home)
+    end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    text = "\n".join(
+        [
+            "# Web UI soak (`python -m allguide.evaluation.ui_load`; also in `make bench`)",
+            "",
+            f"{os.cpu_count()} CPUs; load average {start} at start, {end} at end (latencies "
+            "grow with other work on the machine; errors, RSS and reply sizes do not).",
+            "",
+            "| measure | value | target | note |",
+            "|---|---|---|---|",
+            *render_soak(soak),
+        ]
+    )
+    SOAK_RESULTS.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
