@@ -69,7 +69,7 @@ def run(text: str, retrieved: dict[str, Chunk] = RETRIEVED) -> Verified:
 
 
 def assert_contract(result: Verified, retrieved: dict[str, Chunk] = RETRIEVED) -> None:
-    """DESIGN.md: every [n] has a citation, every citation is used, quotes are verbatim."""
+    """docs/design.md: every [n] has a citation, every citation is used, quotes are verbatim."""
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", result.text)]
     assert sorted(set(markers)) == [c.n for c in result.citations]
     assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))

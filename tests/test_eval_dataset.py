@@ -36,7 +36,7 @@ REQUIRED_KEYS = {
 }
 OPTIONAL_KEYS = {"expect_tool"}
 ID_PATTERN = re.compile(r"^[a-z]+-\d{3}$")
-# Tool name -> result key -> allowed values (DESIGN.md "Rule tools"); every tool may ask for input.
+# Tool name -> result key -> allowed values (docs/design.md "Rule tools"); every tool may ask for input.
 TOOL_OUTPUTS: dict[str, dict[str, set[object]]] = {
     "cns_status": {"cns_status": {"CNS-1", "CNS-2", "CNS-3"}},
     "response": {

@@ -160,7 +160,7 @@ def test_guideline_thresholds_still_decide_just_inside_the_bounds() -> None:
 
 
 def test_docs_list_every_bound() -> None:
-    docs = (REPO / "docs" / "rule-tools.md").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     docs = docs.split("**Plausibility bounds.**")[1].split("\n\n## ")[0]
     rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", docs, re.M))
     assert set(rows) == set(PLAUSIBLE)

@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--k", type=_positive_int, default=5)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
-    p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
+    p.add_argument("--json", action="store_true", help="print JSON (docs/design.md contract)")
     p.set_defaults(handler=_retrieve)
 
     p = sub.add_parser(
@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with cited guideline passages")
     p.add_argument("question")
     p.add_argument("--history", type=Path, help="JSON file: [{role, content}, ...] earlier turns")
-    p.add_argument("--json", action="store_true", help="print JSON (DESIGN.md contract)")
+    p.add_argument("--json", action="store_true", help="print JSON (docs/design.md contract)")
     p.set_defaults(handler=_ask)
 
     p = sub.add_parser("tool", help="run one rule tool on JSON input")

@@ -1,4 +1,4 @@
-"""Small frozen value types shared by every layer (and the JSON contracts in DESIGN.md)."""
+"""Small frozen value types shared by every layer (and the JSON contracts in docs/design.md)."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ _PROBES: dict[str, tuple[Any, ...]] = {
 }
 
 
-# Flags DESIGN.md gives a default (False); not worth mentioning when the text is silent.
+# Flags docs/design.md gives a default (False); not worth mentioning when the text is silent.
 _DEFAULTED = frozenset({"cranial_nerve_palsy", "traumatic_tap", "peripheral_blasts"})
 
 

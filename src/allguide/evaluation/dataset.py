@@ -1,6 +1,6 @@
 """The evaluation dataset (`evals/*.jsonl`): its item model, loader and evidence normalization.
 
-Format and category vocabulary are documented in `evals/README.md` and DESIGN.md.
+Format and category vocabulary are documented in `evals/README.md` and `docs/design.md`.
 """
 
 from __future__ import annotations

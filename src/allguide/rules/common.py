@@ -76,7 +76,7 @@ PLAUSIBLE: dict[str, Bound] = {
     "assay_sensitivity_pct": _MRD_PCT,
     "assay_sensitivity_fraction": _MRD_FRACTION,
 }
-"""Per input field: values outside are refused as implausible (docs/rule-tools.md lists them)."""
+"""Per input field: values outside are refused as implausible (docs/rules.md lists them)."""
 
 
 def _plausible_schema(schema: dict[str, Any]) -> None:
