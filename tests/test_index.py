@@ -10,7 +10,7 @@ import pytest
 from allguide.assistant import Assistant
 from allguide.cli import main
 from allguide.index.store import read_all
-from allguide.settings import ChunkingSettings, Settings
+from allguide.settings import ChunkingSettings, EmbeddingSettings, Settings
 
 MINI = (
     "Mini Guideline\n"
@@ -162,7 +162,7 @@ def test_unwritable_home_and_unreachable_server(
 
 
 def test_the_embedding_batch_size_setting_reaches_the_model(tmp_path: Path) -> None:
-    assistant = Assistant(Settings(home=tmp_path, embed_batch_size=8))
+    assistant = Assistant(Settings(home=tmp_path, embedding=EmbeddingSettings(batch_size=8)))
     assert assistant.embedder.langchain.encode_kwargs["batch_size"] == 8
     assert Assistant(Settings(home=tmp_path)).embedder.langchain.encode_kwargs["batch_size"] == 32
 

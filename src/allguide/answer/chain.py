@@ -98,7 +98,9 @@ class AnswerChain:
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
         self._embed_query = embed_query
         self._units = units
-        self._composer = Composer(units, idf_weights(retriever.chunks), retriever.chunks)
+        self._composer = Composer(
+            units, idf_weights(retriever.chunks), retriever.chunks, calibration=settings.embedding
+        )
         self._vocabulary = {t for c in retriever.chunks for t in clinical_tokens(c.text)} | {
             w for c in retriever.chunks for w in gate.content_words(c.text)
         }
@@ -219,7 +221,8 @@ class AnswerChain:
             best_similarity=best,
             passages=[h.chunk.text for h in hits[:5]],
             vocabulary=self._vocabulary,
-            similarity_threshold=self.settings.answer.refusal_threshold,
+            similarity_threshold=self.settings.embedding.refusal_threshold,
+            vocabulary_similarity=self.settings.embedding.vocabulary_similarity,
         )
 
     def _compose(

@@ -32,11 +32,12 @@ from allguide.answer.classify import Question
 from allguide.answer.units import UnitIndex
 from allguide.corpus.units import Unit
 from allguide.retrieval.lexical import clinical_tokens
+from allguide.settings import EmbeddingSettings
 from allguide.types import Chunk
 
-_NEAR_DUPLICATE = 0.9  # cosine between two units above which the second adds nothing
+# The cut-offs on similarity-scaled scores (near-duplicate cosine, relative and overview floors,
+# re-rank weight) depend on the model's score range: `EmbeddingSettings` (MiniLM's values).
 _SAME_WORDS = 0.8  # share of a unit's words found in an already chosen one
-_RELATIVE_FLOOR = 0.35  # drop units scoring this far below the best one
 _PER_CHUNK = 2
 # The unit score is a weighted sum of these features (see `Composer.features`); the weights
 # were tuned on the dev split of evals/qa.jsonl only (evals/results/latest.md).
@@ -65,9 +66,7 @@ WEIGHTS: Mapping[str, float] = {
 }
 FEATURES: tuple[str, ...] = tuple(WEIGHTS)
 _WEIGHT_VECTOR = np.asarray([WEIGHTS[f] for f in FEATURES], dtype=np.float32)
-_RERANK_WEIGHT = 1.0  # best unit score against min-max fused retrieval score (dev split)
 _OVERVIEW_MAX = 6
-_OVERVIEW_FLOOR = 0.5  # an overview reaches further below its best unit
 _OVERVIEW_SECTIONS = 2
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%|\b\d+(?:\.\d+)?\b")
@@ -228,7 +227,15 @@ def label_matches(label: str, asked: set[str]) -> bool:
 class Composer:
     """Picks the units of an answer from the index, for one question at a time."""
 
-    def __init__(self, index: UnitIndex, idf: Mapping[str, float], chunks: Sequence[Chunk]) -> None:
+    def __init__(
+        self,
+        index: UnitIndex,
+        idf: Mapping[str, float],
+        chunks: Sequence[Chunk],
+        *,
+        calibration: EmbeddingSettings | None = None,
+    ) -> None:
+        self._calibration = calibration or EmbeddingSettings()
         self._index = index
         self._idf = idf
         self._by_section: dict[str, list[Chunk]] = {}
@@ -257,7 +264,9 @@ class Composer:
         if defining:  # the defining unit leads, whatever else scores higher
             lead = next(i for i in order if candidates[i] in defining)
             order = [lead, *(i for i in order if i != lead)]
-        chosen = _diverse(order, candidates, vectors, scores, max_units, question.kind)
+        chosen = _diverse(
+            order, candidates, vectors, scores, max_units, question.kind, self._calibration
+        )
         if question.kind == "overview":
             return _overview(chosen, candidates, ranked, ask.sections)
         picked = [candidates[i] for i in chosen]
@@ -281,7 +290,7 @@ class Composer:
             if units:
                 vectors = self._index.vectors([u.row for u in units])
                 best = max(self._scores(ask, units, vectors @ ask.vector, rank, asked))
-            out.append((score - low) / spread + _RERANK_WEIGHT * best)
+            out.append((score - low) / spread + self._calibration.rerank_weight * best)
         return out
 
     def _defining(self, asked: set[str]) -> list[Unit]:
@@ -402,11 +411,13 @@ def _diverse(
     scores: Sequence[float],
     max_units: int,
     kind: str,
+    calibration: EmbeddingSettings,
 ) -> list[int]:
     """The best units in score order, skipping what repeats a chosen one."""
     limit = _OVERVIEW_MAX if kind == "overview" else max_units
     per_chunk_limit = _PER_CHUNK
-    floor = scores[order[0]] - (_OVERVIEW_FLOOR if kind == "overview" else _RELATIVE_FLOOR)
+    drop = calibration.overview_floor if kind == "overview" else calibration.relative_floor
+    floor = scores[order[0]] - drop
     chosen: list[int] = []
     per_chunk: dict[str, int] = {}
     for i in order:
@@ -415,15 +426,20 @@ def _diverse(
             break
         if per_chunk.get(unit.chunk_id, 0) >= per_chunk_limit:
             continue
-        if any(_repeats(unit, candidates[j], vectors[i], vectors[j]) for j in chosen):
+        if any(
+            _repeats(unit, candidates[j], vectors[i], vectors[j], calibration.near_duplicate)
+            for j in chosen
+        ):
             continue
         chosen.append(i)
         per_chunk[unit.chunk_id] = per_chunk.get(unit.chunk_id, 0) + 1
     return chosen
 
 
-def _repeats(unit: Unit, other: Unit, vector: np.ndarray, other_vector: np.ndarray) -> bool:
-    if float(vector @ other_vector) > _NEAR_DUPLICATE:
+def _repeats(
+    unit: Unit, other: Unit, vector: np.ndarray, other_vector: np.ndarray, near_duplicate: float
+) -> bool:
+    if float(vector @ other_vector) > near_duplicate:
         return True
     mine, theirs = _words(unit.text), _words(other.text)
     return bool(mine) and len(mine & theirs) >= _SAME_WORDS * len(mine)

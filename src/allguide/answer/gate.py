@@ -19,10 +19,10 @@ lymphoblastic, Ph+ ALL, Ph-like, CNS-2…; a TKI or MRD alone does not); 8. a dr
 no dose of what is asked ("cranial irradiation of 18 Gy" answers "what cranial RT dose"); 10.
 most of the question's words are not the guideline's and nothing in it is ALL-specific; 11. the
 question's best cosine similarity to any guideline unit below `similarity_threshold`
-(Settings.answer.refusal_threshold = 0.22). On evals/qa.jsonl the in-scope questions score
-0.24–0.90 and clearly off-topic ones (Kubernetes, sourdough) 0.17–0.21; chunk-level similarity
-separated them worse (in-scope questions went as low as 0.11), which is why the check uses
-sentences.
+(Settings.embedding.refusal_threshold = 0.22, calibrated for MiniLM). On evals/qa.jsonl the
+in-scope questions score 0.24–0.90 and clearly off-topic ones (Kubernetes, sourdough)
+0.17–0.21; chunk-level similarity separated them worse (in-scope questions went as low as 0.11),
+which is why the check uses sentences.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ _FOREIGN_WORDS = frozenset(
     "maladie wie wird werden bei und ist für nicht welche behandlung patienten".split()
 )
 _VOCABULARY_SHARE = 0.5  # below this share of guideline words, an un-anchored question is off
-_VOCABULARY_SIMILARITY = 0.35  # …unless it is this close to some unit of the text
+# …unless it is `vocabulary_similarity` close to some unit (Settings.embedding, model-calibrated)
 _DRUG_LIKE = re.compile(
     r"\b[a-z]{4,}(?:mab|nib|cel|ase|stat|limus|parin|cillin|mycin|platin|taxel|rubicin|"
     r"ciclib|lisib|tide|sertib|rafenib)\b",
@@ -131,6 +131,7 @@ def decide(
     passages: Sequence[str],
     vocabulary: Collection[str],
     similarity_threshold: float,
+    vocabulary_similarity: float,
 ) -> GateDecision:
     """The first check that fails, or no refusal.
 
@@ -200,7 +201,7 @@ def decide(
         )
     anchored = _ALL_ANCHOR.search(question) or _SOFT_ANCHOR.search(question)
     share = len(known) / len(words) if words else 1.0
-    if share < _VOCABULARY_SHARE and best_similarity < _VOCABULARY_SIMILARITY and not anchored:
+    if share < _VOCABULARY_SHARE and best_similarity < vocabulary_similarity and not anchored:
         return GateDecision(
             True,
             "The question is outside the 2015 NCCN ALL guideline text (most of its words never "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from allguide.corpus.chunk import chunk_document
 from allguide.corpus.clean import clean_document
@@ -78,8 +80,16 @@ def _units_sha256(build: CorpusBuild) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -> str:
-    """Hash of corpus + cleaning/chunking version and settings + embedding model."""
+def fingerprint(
+    build: CorpusBuild, *, chunking: ChunkingSettings, model: str | Mapping[str, Any]
+) -> str:
+    """Hash of corpus + cleaning/chunking version and settings + embedding model.
+
+    `model` is the embedder's `identity`: every `EmbeddingSettings` field that shapes the
+    vectors (model, max_tokens, device, batch_size) with the model's content identity (its
+    resolved folder, its files' names and sizes, a hash of its config files, the package
+    version) — so another model in a folder of the same name rebuilds.
+    """
     payload = json.dumps(
         {
             "corpus": build.corpus_sha256,
@@ -87,7 +97,7 @@ def fingerprint(build: CorpusBuild, *, chunking: ChunkingSettings, model: str) -
             "units": _units_sha256(build),
             "pipeline": PIPELINE_VERSION,
             "chunking": chunking.model_dump(),
-            "model": model,
+            "model": model if isinstance(model, str) else dict(model),
         },
         sort_keys=True,
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 from allguide.corpus.pipeline import CorpusBuild, build_chunks, fingerprint
 from allguide.corpus.units import chunk_units, embedded_units
 from allguide.errors import BuildLockedError, IndexCorruptError, IndexStateError
-from allguide.index.embed import Embedder
+from allguide.index.embed import TextEmbedder
 from allguide.index.store import ChunkStore, Manifest, private_dir
 from allguide.settings import Settings
 
@@ -89,7 +89,7 @@ def ensure_index(
     settings: Settings,
     *,
     store: ChunkStore,
-    embedder: Embedder,
+    embedder: TextEmbedder,
     rebuild: bool = False,
     show_progress: bool = False,
     build: CorpusBuild | None = None,
@@ -103,7 +103,7 @@ def ensure_index(
     """
     started = time.perf_counter()
     build = build or build_chunks(settings.corpus_dir, settings.chunking)
-    fp = fingerprint(build, chunking=settings.chunking, model=embedder.name)
+    fp = fingerprint(build, chunking=settings.chunking, model=embedder.identity)
     docs = len(build.documents)
     current, corrupt = _read_manifest(store, rebuild=rebuild)
     if current is not None and current.fingerprint == fp and not rebuild:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from allguide.index.embed import Embedder
+from allguide.index.embed import TextEmbedder
 from allguide.index.store import ChunkStore, embedding_text
 from allguide.retrieval.expand import Expander, expand_abbreviations
 from allguide.retrieval.fusion import fuser
@@ -54,7 +54,7 @@ class HybridRetriever:
         chunks: list[Chunk],
         *,
         store: ChunkStore,
-        embedder: Embedder,
+        embedder: TextEmbedder,
         settings: RetrievalSettings,
         expander: Expander = expand_abbreviations,
         tokenizer: Tokenizer = clinical_tokens,
