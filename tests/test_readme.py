@@ -25,7 +25,7 @@ def _env_names() -> list[str]:
 def test_every_setting_is_documented_with_its_default() -> None:
     for name in _env_names():
         assert f"`{name}`" in README, name
-    assert "| `ALLGUIDE_ANSWER__REFUSAL_THRESHOLD` | `0.22` |" in README
+    assert "| `ALLGUIDE_EMBEDDING__REFUSAL_THRESHOLD` | `0.22` |" in README
     assert "| `ALLGUIDE_PORT` | `7860` |" in README
 
 
