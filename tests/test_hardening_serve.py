@@ -29,7 +29,7 @@ from allguide.errors import ServeError
 from allguide.settings import Settings
 from allguide.types import Answer
 from allguide.ui import ChatSession, build_app, serve
-from allguide.web_guard import LoginLimiter, ServeWarning, WebGuard, preflight
+from allguide.ui.guard import LoginLimiter, ServeWarning, WebGuard, preflight
 from conftest import CORPUS, free_port
 
 pytestmark = [

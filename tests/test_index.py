@@ -9,7 +9,7 @@ import pytest
 
 from allguide.assistant import Assistant
 from allguide.cli import main
-from allguide.index.store import read_all
+from allguide.index.chroma_io import read_all
 from allguide.settings import ChunkingSettings, EmbeddingSettings, Settings
 
 MINI = (

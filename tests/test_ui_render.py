@@ -14,8 +14,8 @@ from allguide.corpus.pipeline import default_build
 from allguide.errors import ToolInputError
 from allguide.tools import RULES, run_tool
 from allguide.types import Answer, Chunk, Citation, ToolCall
-from allguide.ui_forms import form_fields, form_payload, parse_number
-from allguide.ui_render import (
+from allguide.ui.forms import form_fields, form_payload, parse_number
+from allguide.ui.render import (
     answer_kind,
     highlight,
     render_answer,

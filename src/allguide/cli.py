@@ -277,7 +277,7 @@ def _tool(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from allguide.settings import load_settings
-    from allguide.web_guard import preflight
+    from allguide.ui.guard import preflight
 
     settings = load_settings()
     host, port = args.host or settings.host, args.port or settings.port

@@ -24,8 +24,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from allguide.errors import BadInputError
-from allguide.evaluation.dataset import EvalItem, parse_jsonl
-from allguide.index.store import private_dir
+from allguide.eval_format import EvalItem, parse_jsonl
+from allguide.index.files import private_dir
 from allguide.settings import Settings, load_settings
 from allguide.types import Citation, Message
 
