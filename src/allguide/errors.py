@@ -1,6 +1,6 @@
 """Domain errors. Each carries the one-line message a user should see.
 
-Library code raises these; only `cli.py` (exit codes) and `ui.py` (chat messages) translate them.
+Library code raises these; only `cli.py` (exit codes) and `ui/` (chat messages) translate them.
 """
 
 from __future__ import annotations
