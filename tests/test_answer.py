@@ -64,7 +64,7 @@ def test_cited_answers_carry_the_fact(assistant: Assistant, question: str, fact:
     assert answer.citations
     _check_citations(answer, assistant)
     assert fact.lower() in answer.answer.lower(), answer.answer
-    assert answer.answer.endswith(EDITION_NOTE)
+    assert answer.note == EDITION_NOTE and answer.full_text().endswith(EDITION_NOTE)
     assert answer.latency_ms > 0
 
 
@@ -87,7 +87,7 @@ def test_out_of_scope_questions_are_refused(assistant: Assistant, question: str)
     answer = assistant.ask(question)
     assert answer.refused
     assert answer.citations == [] and "[" not in answer.answer.split("\n\n")[0]
-    assert answer.answer.endswith(EDITION_NOTE)
+    assert answer.note == EDITION_NOTE and answer.full_text().endswith(EDITION_NOTE)
 
 
 def test_in_scope_questions_are_not_refused(assistant: Assistant) -> None:

@@ -44,7 +44,7 @@ def make_answer(text: str, citations: list[Citation], **extra: object) -> Answer
     fields: dict[str, object] = {"tool_calls": [], "refused": False, "latency_ms": 1.0}
     fields.update(extra)
     return Answer.model_validate(
-        {"answer": f"{text}\n\n{EDITION_NOTE}", "citations": citations, **fields}
+        {"answer": text, "note": EDITION_NOTE, "citations": citations, **fields}
     )
 
 

@@ -249,7 +249,7 @@ def _ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False))
         return 0
-    print(answer.answer)
+    print(answer.full_text())
     if answer.tool_calls:
         print("\nRule tools:")
         for call in answer.tool_calls:

@@ -61,10 +61,17 @@ class Answer(_Frozen):
     """`Answer.model_dump()` is exactly the `allguide ask --json` shape."""
 
     answer: str
+    note: str = Field(default="", description="the edition/caveat note shown after the answer")
     citations: list[Citation]
     tool_calls: list[ToolCall]
     refused: bool
     latency_ms: float
+
+    def full_text(self) -> str:
+        """The answer followed (after a blank line) by its note: what the CLI prints."""
+        if not self.note:
+            return self.answer
+        return f"{self.answer}\n\n{self.note}" if self.answer else self.note
 
 
 class Message(_Frozen):

@@ -2,7 +2,7 @@
 
 Offline (`ALLGUIDE_LLM=extractive`) the answer quotes guideline sentences; with an LLM the
 tool-calling agent of `llm.py` writes it and the citation verifier keeps only what the cited
-passages support. Either way the edition note closes the answer.
+passages support. Either way `Answer.note` carries the edition note.
 """
 
 from __future__ import annotations
@@ -119,9 +119,9 @@ class AnswerChain:
         question = clean_text(question, what="question", max_chars=self.settings.max_question_chars)
         turns = _history(history, self.settings.max_question_chars)
         answer = self._answer(question, turns)
-        text = f"{answer.answer}\n\n{EDITION_NOTE}" if answer.answer else EDITION_NOTE
         elapsed = (time.perf_counter() - started) * 1000
-        return answer.model_copy(update={"answer": text, "latency_ms": round(elapsed, 2)})
+        update = {"note": EDITION_NOTE, "latency_ms": round(elapsed, 2)}
+        return answer.model_copy(update=update)
 
     def _answer(self, question: str, history: list[Message]) -> Answer:
         if self._condense_llm is not None and history:

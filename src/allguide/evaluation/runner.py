@@ -196,13 +196,14 @@ def score_answer(item: EvalItem, answer: Answer, quotes: Quotes) -> dict[str, An
     """The answer-side metrics of one item (None where a metric does not apply)."""
     in_scope = not item.expect_refusal
     chunk_texts = quotes.texts
+    text = answer.full_text()  # scored with its note, as when the note was part of `answer`
     tool = None
     if item.expect_tool is not None:
         check = m.tool_accuracy(item.expect_tool.name, item.expect_tool.output, answer.tool_calls)
         tool = {"ok": check.ok, "mismatches": list(check.mismatches)}
     return {
-        "keywords": m.keyword_accuracy(answer.answer, item.answer_keywords) if in_scope else None,
-        "lead": m.lead_accuracy(answer.answer, item.answer_keywords) if in_scope else None,
+        "keywords": m.keyword_accuracy(text, item.answer_keywords) if in_scope else None,
+        "lead": m.lead_accuracy(text, item.answer_keywords) if in_scope else None,
         "reference_quotes": quotes.reference_quotes(answer, item.question),
         "citation_validity": m.citation_validity(answer, chunk_texts),
         "citation_support": (
@@ -295,7 +296,8 @@ def _answer_row(item: EvalItem, got: Got, quotes: Quotes) -> dict[str, Any]:
             "refusal_correct": not item.expect_refusal,
             "tool": {"ok": False, "mismatches": [f"error: {error}"]} if item.expect_tool else None,
         }
-    dump = answer.model_dump(mode="json")
+    dump = answer.model_dump(mode="json", exclude={"note"})
+    dump["answer"] = answer.full_text()  # the report keeps the note in its answer text
     return {**dump, "error": None, **score_answer(item, answer, quotes)}
 
 

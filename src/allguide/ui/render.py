@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Literal
 
-from allguide.answer.chain import EDITION_NOTE
 from allguide.rules.common import verdict
 from allguide.types import Answer, Chunk, Citation, ToolCall, page_label
 
@@ -78,15 +77,11 @@ def render_error(message: str) -> str:
 
 
 def render_answer(answer: Answer, *, turn: int, chunks: Mapping[str, Chunk]) -> str:
-    """The assistant's reply: paragraphs with chips, tool blocks, then the edition note."""
-    body: list[str] = []
-    note = ""
-    for para in (p.strip() for p in answer.answer.split("\n\n")):
-        if para == EDITION_NOTE:
-            note = f'<p class="ag-note">{escape(para)}</p>'
-        elif para:
-            body.append(f'<p class="ag-p">{with_chips(para, answer.citations, turn=turn)}</p>')
+    """The assistant's reply: paragraphs with chips, tool blocks, then `Answer.note`."""
+    paras = (p.strip() for p in answer.answer.split("\n\n"))
+    body = [f'<p class="ag-p">{with_chips(p, answer.citations, turn=turn)}</p>' for p in paras if p]
     body.extend(render_tool_call(call, chunks) for call in answer.tool_calls)
+    note = f'<p class="ag-note">{escape(answer.note)}</p>' if answer.note else ""
     return _message(answer_kind(answer), "".join(body) + note)
 
 

@@ -145,7 +145,7 @@ class ChatSession:
         record = new_record(
             question=turn.question,
             history=turn.history,
-            answer=answer.answer,
+            answer=answer.full_text(),
             citations=answer.citations,
             vote=vote,
             comment=comment,
@@ -161,7 +161,7 @@ def _history(turns: list[Turn]) -> list[Message]:
     for turn in turns:
         if turn.answer is not None:
             history.append(Message(role="user", content=turn.question))
-            history.append(Message(role="assistant", content=turn.answer.answer))
+            history.append(Message(role="assistant", content=turn.answer.full_text()))
     return history
 
 
