@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from allguide.retrieval.expand import expand_abbreviations
-from allguide.text import split_sentences
+from allguide.text import DRUG_WORD, SUPPORT_STOPWORDS, split_sentences, support_stem
 from allguide.types import Chunk, Citation
 
 Support = Callable[[str, str], float]
@@ -49,22 +49,8 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _SUPERSCRIPTS = str.maketrans(
     {s: f" {d}" for s, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True)}
 )
-# Drug names, like numbers and codes such as T315I, must appear in the passage as written.
-_DRUG = re.compile(
-    r"[a-z]+(?:nib|mab|arabine|rubicin|mycin|micin|trexate|purine|guanine|isone|asone|olone"
-    r"|cristine|phamide|famide|spargase|paraginase|poside|zomib)"
-)
 # Words that say the answer is from the guideline (not claims) and the year of the edition.
 _META = frozenset({"according", "guideline", "guidelines", "nccn", "passage", "text", "2015"})
-_STOPWORDS = frozenset(
-    """a an the and or nor but if of in on at to for from by with without within into onto
-    about as than then so such that this these those there here it its it's they
-    them their theirs he she his her we our you your i me my is are was were be been being
-    am do does did done has have had having can could would will shall also which who whom
-    whose what when where while how why all any both each other some more most very only
-    just yes per via eg ie etc may might must should above below under over less fewer
-    greater least""".split()  # comparison words: the passage writes < > ≥ instead
-)
 
 
 @dataclass(frozen=True)
@@ -195,27 +181,16 @@ def _numbers(text: str) -> set[str]:
 def _content(text: str) -> set[str]:
     tokens = _TOKEN.findall(_normal(strip_markers(text)))
     return {
-        _stem(t)
+        support_stem(t)
         for t in tokens
-        if t not in _STOPWORDS and t not in _META and (len(t) > 1 or t.isdigit())
+        if t not in SUPPORT_STOPWORDS and t not in _META and (len(t) > 1 or t.isdigit())
     }
 
 
 def _is_key(token: str) -> bool:
     """A code with letters and digits (T315I, ABL1) or a drug name."""
     has_digit = any(c.isdigit() for c in token)
-    return (has_digit and not token.replace(".", "").isdigit()) or bool(_DRUG.fullmatch(token))
-
-
-def _stem(token: str) -> str:
-    if any(c.isdigit() for c in token):
-        return token
-    if token.endswith(("ss", "us", "is")):
-        return token
-    for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            return token[: -len(suffix)] + replacement
-    return token
+    return (has_digit and not token.replace(".", "").isdigit()) or bool(DRUG_WORD.fullmatch(token))
 
 
 def _renumber(sentence: str, keep: set[str], numbers: Mapping[str, int]) -> str:

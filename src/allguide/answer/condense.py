@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from allguide.answer.route import MUTATION
+from allguide.text import DRUG_NAMES
 from allguide.types import Message
 
 # Slots a follow-up can replace; each pattern finds the slot's value in a question.
@@ -29,13 +30,7 @@ SLOTS: dict[str, re.Pattern[str]] = {
     "cns_class": re.compile(r"\bCNS-?[123]\b", re.I),
     "response": re.compile(r"\b(?:CRi|CRu|CR|PR|PD|NR|progression|relapse)\b"),
     "assay": re.compile(r"\b(?:flow(?: cytometry)?|RQ-PCR|PCR|NGS)\b", re.I),
-    "drug": re.compile(
-        r"\b(?:imatinib|dasatinib|nilotinib|bosutinib|ponatinib|blinatumomab|clofarabine|"
-        r"nelarabine|VSLI|inotuzumab|InO|rituximab|pegaspargase|PEG|Erwinia|asparaginase|"
-        r"methotrexate|glucarpidase|leucovorin|cytarabine|CTL019|19-28z|tocilizumab|"
-        r"antifungal|antiviral|antibacterial)\b",
-        re.I,
-    ),
+    "drug": DRUG_NAMES,
 }
 _LEADING = re.compile(
     r"^(?:and|but|also|so|ok(?:ay)?|then|what about|how about|what if|and what about|and for|"

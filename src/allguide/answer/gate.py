@@ -31,7 +31,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from allguide.retrieval.lexical import STOPWORDS
+from allguide.text import STOPWORDS
 
 _LATER_YEAR = re.compile(r"\b(201[6-9]|20[2-9]\d)\b")
 _MONEY = re.compile(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from allguide.corpus.layout import TABLES, TableRows
-from allguide.text import split_sentences
+from allguide.text import split_long_sentences, split_sentences
 from allguide.types import Chunk
 
 UnitKind = Literal[
@@ -79,8 +79,6 @@ class Unit:
         return text
 
 
-_MAX_SENTENCE = 420
-_CLAUSE = re.compile(r"(?<=;)\s+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _TRAILING_LABEL = re.compile(r"(?<=[a-z0-9)%])\s+([A-Z][\w+–\-]*(?:\s[\w+()–\-]+){0,2}:)$")
 # One item of a flattened table cell: a capitalised word after a word, number or bracket.
@@ -259,7 +257,7 @@ def _paragraph_units(
     if _REFERENCE_START.match(para.strip()):
         yield Unit(chunk.chunk_id, p_start, p_start + len(para), para, "reference")
         return
-    for s_start, s_end in _sentence_spans(para):
+    for s_start, s_end in split_long_sentences(para):
         start, end = p_start + s_start, p_start + s_end
         cited = _AUTHORS.search(chunk.text, start, end)
         if (
@@ -275,19 +273,6 @@ def _paragraph_units(
             )
             continue
         yield _classify(chunk, start, end, lead_in, tables)
-
-
-def _sentence_spans(para: str) -> Iterator[tuple[int, int]]:
-    for start, end in split_sentences(para):
-        if end - start <= _MAX_SENTENCE:
-            yield start, end
-            continue
-        cursor = start
-        for match in [*_CLAUSE.finditer(para, start, end), None]:
-            stop = match.start() if match else end
-            if stop - cursor >= 40 or match is None:
-                yield cursor, stop
-                cursor = match.end() if match else end
 
 
 def _classify(

@@ -5,45 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from allguide.text import STOPWORDS, stem
+
 Tokenizer = Callable[[str], list[str]]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-+/][a-z0-9]+)*[+]?")
-STOPWORDS = frozenset(
-    "a an and are as at be been but by can could do does for from had has have how i if in "
-    "into is it its may me might of on or should so than that the their them there these they "
-    "this to was we were what when where which while who whom why will with would you your".split()
-)
-
-
-_SUFFIXES = (
-    "ements",
-    "ement",
-    "ments",
-    "ment",
-    "ations",
-    "ation",
-    "itions",
-    "ition",
-    "ings",
-    "ing",
-    "ied",
-    "ies",
-    "ed",
-    "es",
-    "s",
-    "e",
-)
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: 'measured'/'measurement' → 'measur', 'relapses' → 'relaps'."""
-    if len(word) < 5 or not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
 
 _NUMBER_WORDS = {
     w: str(n) for n, w in enumerate("zero one two three four five six seven eight nine ten".split())
