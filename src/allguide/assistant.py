@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import sys
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, cast
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from allguide.answer.chain import AnswerChain, LLMBackend
 
 
+log = logging.getLogger(__name__)
 E = TypeVar("E", bound=TextEmbedder, default=Embedder)
 
 
@@ -80,10 +81,7 @@ class Assistant(Generic[E]):
     def _first_ingest(self) -> None:
         report = self.ingest()
         if report.rebuilt:
-            print(
-                f"allguide: built the index ({report.chunks} chunks, {report.seconds:.1f} s)",
-                file=sys.stderr,
-            )
+            log.info("built the index (%d chunks, %.1f s)", report.chunks, report.seconds)
 
     def search(self, query: str, k: int | None = None, *, mode: Mode = "hybrid") -> list[Hit]:
         """Retrieval with each hit's evidence (used by the answerers and the evaluation).

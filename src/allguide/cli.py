@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import warnings
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _warnings_as_lines()
+    _log_lines()
     try:
         from allguide.settings import load_settings
 
@@ -65,6 +67,27 @@ def _warnings_as_lines() -> None:
         print(f"allguide: warning: {message}", file=sys.stderr)
 
     warnings.showwarning = show
+
+
+class _StderrLines(logging.Handler):
+    """A log record as one `allguide: …` line on the current `sys.stderr`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f"allguide: {self.format(record)}", file=sys.stderr)
+        except Exception:  # logging must never break a command
+            self.handleError(record)
+
+
+def _log_lines() -> None:
+    """The library logs; the CLI shows its INFO and WARNING notices (index builds, waits) as
+    `allguide: …` lines. The verifier's per-sentence drops (`allguide.answer.llm`, INFO) stay
+    hidden, as do DEBUG records."""
+    root = logging.getLogger("allguide")
+    if not any(isinstance(h, _StderrLines) for h in root.handlers):
+        root.addHandler(_StderrLines())
+    root.setLevel(logging.INFO)
+    logging.getLogger("allguide.answer.llm").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:

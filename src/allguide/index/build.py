@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import sys
 import time
@@ -21,6 +22,8 @@ from allguide.errors import BuildLockedError, IndexCorruptError, IndexStateError
 from allguide.index.embed import TextEmbedder
 from allguide.index.store import ChunkStore, Manifest, private_dir
 from allguide.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LOCK_FILE = "build.lock"
 LOCK_WAIT_S = 900.0  # a full build of the real corpus takes about a minute
@@ -77,7 +80,7 @@ def build_lock(home: Path, *, wait_s: float | None) -> Iterator[bool]:
                         + "; try again when it finishes"
                     ) from None
                 if not waited:
-                    print(f"allguide: waiting for another build on {home}…", file=sys.stderr)
+                    log.info("waiting for another build on %s…", home)
                     waited = True
                 time.sleep(_POLL_S)
         yield waited
@@ -123,7 +126,7 @@ def ensure_index(
                 return IngestReport(docs, current.chunks, build.repairs, 0.0, False, fp)
         if corrupt:
             moved = store.move_aside()
-            print(f"allguide: moved the corrupt index aside to {moved}", file=sys.stderr)
+            log.warning("moved the corrupt index aside to %s", moved)
         units = embedded_units(chunk_units(build.chunks))
         manifest = Manifest(
             fp, embedder.name, len(build.chunks), len(units), time.time(), build.repairs
@@ -159,7 +162,7 @@ def _clean_stale_builds(settings: Settings, store: ChunkStore) -> None:
     """Drop collections a killed build left behind, unless a build is running now."""
     with contextlib.suppress(BuildLockedError), build_lock(settings.home, wait_s=None):
         for name in store.delete_stale_builds():
-            print(f"allguide: removed {name!r}, left by an interrupted build", file=sys.stderr)
+            log.info("removed %r, left by an interrupted build", name)
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
