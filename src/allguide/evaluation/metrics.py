@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -287,13 +288,17 @@ def tool_accuracy(name: str, expected: Mapping[str, Any], calls: Sequence[ToolCa
 
 
 def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0–100) with linear interpolation; NaN for no values."""
+    """The p-th percentile (a whole number 0–100) with linear interpolation between the values
+    (`statistics.quantiles`, method "inclusive"); NaN for no values."""
     if not values:
         return math.nan
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * p / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+    if not float(p).is_integer() or not 0 <= p <= 100:
+        raise ValueError(f"percentile must be a whole number from 0 to 100, not {p}")
+    if len(values) == 1 or p == 0:
+        return min(values)
+    if p == 100:
+        return max(values)
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
 HIT_DEPTHS = (1, 3, 5, 10)
