@@ -67,29 +67,30 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     raise LLMError("ALLGUIDE_LLM=extractive uses no chat model; choose ollama, openai or llamacpp")
 
 
+def _init(provider: str, package: str, settings: Settings, **options: Any) -> BaseChatModel:
+    """`init_chat_model("provider:model")`, with a missing integration as one `LLMError`."""
+    if importlib.util.find_spec(package) is None:
+        hint = package.replace("_", "-")
+        raise LLMError(f"ALLGUIDE_LLM={settings.llm} needs {hint}: {INSTALL_HINT}")
+    from langchain.chat_models import init_chat_model
+
+    model: BaseChatModel = init_chat_model(f"{provider}:{settings.llm_model}", **options)
+    return model
+
+
 def _ollama(settings: Settings) -> BaseChatModel:
-    try:
-        from langchain_ollama import ChatOllama
-    except ImportError:
-        raise LLMError(f"ALLGUIDE_LLM=ollama needs langchain-ollama: {INSTALL_HINT}") from None
-    model: BaseChatModel = ChatOllama(
-        model=settings.llm_model,
+    return _init(
+        "ollama",
+        "langchain_ollama",
+        settings,
         base_url=settings.llm_base_url or DEFAULT_OLLAMA_URL,
         temperature=settings.llm_temperature,
         client_kwargs={"timeout": settings.llm_timeout_s},
     )
-    return model
 
 
 def _openai(settings: Settings) -> BaseChatModel:
-    try:
-        from langchain_openai import ChatOpenAI
-    except ImportError:
-        raise LLMError(
-            f"ALLGUIDE_LLM={settings.llm} needs langchain-openai: {INSTALL_HINT}"
-        ) from None
     options: dict[str, Any] = {
-        "model": settings.llm_model,
         "temperature": settings.llm_temperature,
         "timeout": settings.llm_timeout_s,
         "max_retries": 1,
@@ -102,7 +103,9 @@ def _openai(settings: Settings) -> BaseChatModel:
     if key:
         options["api_key"] = SecretStr(key)
     try:
-        return ChatOpenAI(**options)
+        return _init("openai", "langchain_openai", settings, **options)
+    except LLMError:
+        raise
     except Exception as exc:  # the client validates its key and URL on construction
         raise LLMError(
             f"cannot set up the OpenAI-compatible backend: {_one_line(exc)} "
