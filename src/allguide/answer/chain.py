@@ -8,10 +8,9 @@ passages support. Either way the edition note closes the answer.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from langchain_core.tools import BaseTool
@@ -27,7 +26,8 @@ from allguide.answer.extractive import (
     render,
     tool_sentence,
 )
-from allguide.answer.route import MUTATION, ToolRequest, parse_requests
+from allguide.answer.route import MUTATION, parse_requests
+from allguide.answer.rulecalls import run_requests
 from allguide.answer.units import UnitIndex
 from allguide.corpus.layout import topic_sections
 from allguide.corpus.units import Unit
@@ -36,9 +36,8 @@ from allguide.retrieval.hybrid import Hit, HybridRetriever
 from allguide.retrieval.lexical import clinical_tokens
 from allguide.rules.abl1 import parse_mutations
 from allguide.rules.provenance import QuoteResolver
-from allguide.rules.spec import RuleSpec
 from allguide.settings import Settings
-from allguide.tools import RULES, make_tools, resolved, run_rule
+from allguide.tools import RULES, make_tools
 from allguide.types import Answer, Chunk, Message, ToolCall
 from allguide.validate import clean_text
 
@@ -110,7 +109,7 @@ class AnswerChain:
             standalone = self._condense_llm(question, history)
         else:
             standalone = condense(question, history)
-        calls, clarify = self._run_tools(question)
+        calls, clarify = run_requests(parse_requests(question), self.resolver)
         if clarify:
             return Answer(
                 answer=clarify, citations=[], tool_calls=calls, refused=False, latency_ms=0.0
@@ -150,49 +149,6 @@ class AnswerChain:
             sections=topic_sections(query),
             frequency=bool(FREQUENCY_QUESTION.search(question)),
         )
-
-    # -- rule tools -------------------------------------------------------------------------------
-
-    def _run_tools(self, question: str) -> tuple[list[ToolCall], str]:
-        calls: list[ToolCall] = []
-        asks: list[str] = []
-        for request in parse_requests(question):
-            call, ask = self._resolve(request)
-            if call is not None:
-                calls.append(call)
-            if ask:
-                asks.append(ask)
-        return calls, " ".join(dict.fromkeys(asks))
-
-    def _resolve(self, request: ToolRequest) -> tuple[ToolCall | None, str]:
-        inputs = dict(request.inputs)
-        nested = inputs.get("current_cns_status")
-        if isinstance(nested, ToolRequest):
-            inner, ask = self._resolve(nested)
-            if inner is None or ask:
-                return inner, ask
-            inputs["current_cns_status"] = inner.output.get("cns_status")
-        unknown = [k for k, v in inputs.items() if v is None]
-        known = {k: v for k, v in inputs.items() if v is not None}
-        spec = RULES[request.name]
-        try:
-            outcomes = [run_rule(spec.name, {**known, **probe}) for probe in _probes(spec, unknown)]
-        except ToolInputError as exc:
-            failed: dict[str, Any] = {"status": "error", "error": exc.message}
-            return ToolCall(name=request.name, input=known, output=failed), ""
-        verdicts = {spec.verdict_of(o) for o in outcomes}
-        first = outcomes[0]
-        if len(verdicts) == 1 and first.status == "ok":
-            output = resolved(first, self.resolver)
-            output = {**output, "not_stated": unknown} if unknown else output
-            return ToolCall(name=request.name, input=known, output=output), ""
-        if len(verdicts) == 1 and first.status == "needs_input":
-            output = resolved(first, self.resolver)
-            return ToolCall(name=request.name, input=known, output=output), str(first.question)
-        missing = [k for k in unknown if k in spec.questions]
-        ask = " ".join(spec.questions[k] for k in missing[:2]) or "Please give the missing values."
-        pending: dict[str, Any] = {"status": "needs_input", "missing": unknown, "question": ask}
-        return ToolCall(name=request.name, input=known, output=pending), ask
 
     # -- retrieval answer ----------------------------------------------------------------------
 
@@ -307,11 +263,6 @@ def verdict_terms(call: ToolCall) -> list[str]:
     terms += [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
     terms += [str(m) for m in out.get("mutations", []) or []]
     return [t for t in terms if t not in ("ok", "None") and len(t) > 2]
-
-
-def _probes(spec: RuleSpec, unknown: Sequence[str]) -> list[dict[str, Any]]:
-    choices = [spec.probe_values(k) for k in unknown]
-    return [dict(zip(unknown, combo, strict=True)) for combo in itertools.product(*choices)][:64]
 
 
 def _history(history: Sequence[Message], limit: int) -> list[Message]:
