@@ -123,11 +123,14 @@ class Assistant(Generic[E]):
         self, chain: AnswerChain
     ) -> tuple[LLMBackend, Callable[[str, list[Message]], str]]:
         from allguide.answer.llm import LLMAnswerer, build_chat_model, condense_with_llm
-        from allguide.tools import TOOLS
 
         model = build_chat_model(self.settings)
         answerer = LLMAnswerer(
-            model, search=self.search, tools=TOOLS, settings=self.settings, chunks=chain.chunks
+            model,
+            search=self.search,
+            tools=chain.tools,
+            settings=self.settings,
+            chunks=chain.chunks,
         )
         return answerer, functools.partial(condense_with_llm, model)
 

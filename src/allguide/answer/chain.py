@@ -8,12 +8,12 @@ passages support. Either way `Answer.note` carries the edition note.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
+from langchain_core.tools import BaseTool
 
 from allguide.answer import gate
 from allguide.answer.classify import Question, classify
@@ -26,7 +26,8 @@ from allguide.answer.extractive import (
     render,
     tool_sentence,
 )
-from allguide.answer.route import MUTATION, ToolRequest, parse_requests
+from allguide.answer.route import MUTATION, parse_requests
+from allguide.answer.rulecalls import run_requests
 from allguide.answer.units import UnitIndex
 from allguide.corpus.layout import topic_sections
 from allguide.corpus.units import Unit
@@ -34,8 +35,9 @@ from allguide.errors import BadInputError, ToolInputError
 from allguide.retrieval.hybrid import Hit, HybridRetriever
 from allguide.retrieval.lexical import clinical_tokens
 from allguide.rules.abl1 import parse_mutations
+from allguide.rules.provenance import QuoteResolver
 from allguide.settings import Settings
-from allguide.tools import run_tool
+from allguide.tools import RULES, make_tools
 from allguide.types import Answer, Chunk, Message, ToolCall
 from allguide.validate import clean_text
 
@@ -46,34 +48,6 @@ EDITION_NOTE = (
 _HISTORY_TURNS = 8
 _RETRIEVE_K = 6
 _RERANK_DEPTH = 12  # passages re-ranked by their best unit before the top k are kept
-
-# What to ask when a verdict depends on a value the question did not state.
-QUESTIONS: dict[str, str] = {
-    "csf_blasts_present": "Were lymphoblasts seen in the CSF (cytospin)?",
-    "traumatic_tap": "Was the lumbar puncture traumatic? If so, I need the CSF RBC and the blood "
-    "WBC and RBC counts.",
-    "peripheral_blasts": "Were leukemic blasts present in the peripheral blood?",
-    "cranial_nerve_palsy": "Is there cranial nerve involvement?",
-    "circulating_blasts": "Are there circulating blasts in the blood?",
-    "extramedullary_disease": "Is there extramedullary disease?",
-    "trilineage_hematopoiesis": "Does the marrow show trilineage hematopoiesis?",
-    "marrow_blasts_pct": "What percentage of the marrow cells are blasts?",
-    "anc_per_mcl": "What is the absolute neutrophil count (ANC)?",
-    "platelets_per_mcl": "What is the platelet count?",
-    "current_cns_status": "What is the current CNS status (or the CSF WBC and whether blasts are "
-    "present)?",
-}
-# Values tried for an unstated input to see whether the verdict depends on it.
-_PROBES: dict[str, tuple[Any, ...]] = {
-    "marrow_blasts_pct": (0.0, 100.0),
-    "anc_per_mcl": (0.0, 1_000_000.0),
-    "platelets_per_mcl": (0.0, 10_000_000.0),
-    "current_cns_status": ("CNS-1", "CNS-2", "CNS-3"),
-}
-
-
-# Flags docs/design.md gives a default (False); not worth mentioning when the text is silent.
-_DEFAULTED = frozenset({"cranial_nerve_palsy", "traumatic_tap", "peripheral_blasts"})
 
 
 class LLMBackend(Protocol):
@@ -96,6 +70,8 @@ class AnswerChain:
         self.retriever = retriever
         self.settings = settings
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
+        # The one place rule quotes become chunk ids of this index (extractive and LLM paths).
+        self.resolver = QuoteResolver(retriever.chunks)
         self._embed_query = embed_query
         self._units = units
         self._composer = Composer(
@@ -113,6 +89,11 @@ class AnswerChain:
         """Answer with an LLM (tool calling + citation verification) instead of extractively."""
         self._llm, self._condense_llm = answerer, condense_llm
 
+    @property
+    def tools(self) -> dict[str, BaseTool]:
+        """The rule tools as LangChain tools citing this index's chunks (for the LLM path)."""
+        return make_tools(self.resolver)
+
     def ask(self, question: str, history: Sequence[Message] = ()) -> Answer:
         """Answer `question` (after `history`) with citations, tool results or a refusal."""
         started = time.perf_counter()
@@ -128,7 +109,7 @@ class AnswerChain:
             standalone = self._condense_llm(question, history)
         else:
             standalone = condense(question, history)
-        calls, clarify = self._run_tools(question)
+        calls, clarify = run_requests(parse_requests(question), self.resolver)
         if clarify:
             return Answer(
                 answer=clarify, citations=[], tool_calls=calls, refused=False, latency_ms=0.0
@@ -168,48 +149,6 @@ class AnswerChain:
             sections=topic_sections(query),
             frequency=bool(FREQUENCY_QUESTION.search(question)),
         )
-
-    # -- rule tools -------------------------------------------------------------------------------
-
-    def _run_tools(self, question: str) -> tuple[list[ToolCall], str]:
-        calls: list[ToolCall] = []
-        asks: list[str] = []
-        for request in parse_requests(question):
-            call, ask = self._resolve(request)
-            if call is not None:
-                calls.append(call)
-            if ask:
-                asks.append(ask)
-        return calls, " ".join(dict.fromkeys(asks))
-
-    def _resolve(self, request: ToolRequest) -> tuple[ToolCall | None, str]:
-        inputs = dict(request.inputs)
-        nested = inputs.get("current_cns_status")
-        if isinstance(nested, ToolRequest):
-            inner, ask = self._resolve(nested)
-            if inner is None or ask:
-                return inner, ask
-            inputs["current_cns_status"] = inner.output.get("cns_status")
-        unknown = [k for k, v in inputs.items() if v is None]
-        known = {k: v for k, v in inputs.items() if v is not None}
-        try:
-            outcomes = [run_tool(request.name, {**known, **probe}) for probe in _probes(unknown)]
-        except ToolInputError as exc:
-            failed: dict[str, Any] = {"status": "error", "error": exc.message}
-            return ToolCall(name=request.name, input=known, output=failed), ""
-        verdicts = {_verdict(o) for o in outcomes}
-        first = outcomes[0]
-        if len(verdicts) == 1 and first.get("status") == "ok":
-            output = {**first, "not_stated": unknown} if unknown else first
-            return ToolCall(name=request.name, input=known, output=output), ""
-        if len(verdicts) == 1 and first.get("status") == "needs_input":
-            return ToolCall(name=request.name, input=known, output=first), str(
-                first.get("question")
-            )
-        missing = [k for k in unknown if k in QUESTIONS]
-        ask = " ".join(QUESTIONS[k] for k in missing[:2]) or "Please give the missing values."
-        pending: dict[str, Any] = {"status": "needs_input", "missing": unknown, "question": ask}
-        return ToolCall(name=request.name, input=known, output=pending), ask
 
     # -- retrieval answer ----------------------------------------------------------------------
 
@@ -273,12 +212,15 @@ class AnswerChain:
         n = book.cite_anywhere(rule, ids) if rule else None
         if n is not None:
             text += f" The guideline's rule: “{rule}” [{n}]"
-        extra = out.get("quotes", []) if call.name == "tki_by_mutation" else []
+        spec = RULES.get(call.name)
+        extra = out.get("quotes", []) if spec and spec.quotes_in_answer else []
         for quote in extra:
             m = book.cite_anywhere(str(quote), ids)
             if m is not None:
                 text += f" “{quote}” [{m}]"
-        unstated = [k for k in out.get("not_stated", []) if k in QUESTIONS and k not in _DEFAULTED]
+        asked = spec.questions if spec else {}
+        defaulted = spec.defaulted if spec else frozenset()
+        unstated = [k for k in out.get("not_stated", []) if k in asked and k not in defaulted]
         if unstated:
             text += (
                 " Not stated in the question, and the result is the same either way: "
@@ -315,30 +257,12 @@ def _about(text: str, calls: Sequence[ToolCall]) -> bool:
 def verdict_terms(call: ToolCall) -> list[str]:
     """The words of a verdict a related quote would use ("CNS-2", "ponatinib", "T315I")."""
     out = call.output
-    terms = [str(out.get(k)) for k in _VERDICT_KEYS if out.get(k) and k != "options"]
-    terms += [str(o) for o in out.get("options", []) or []]
+    spec = RULES.get(call.name)
+    value = out.get(spec.verdict) if spec else None
+    terms = [str(out.get("status"))]
+    terms += [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
     terms += [str(m) for m in out.get("mutations", []) or []]
     return [t for t in terms if t not in ("ok", "None") and len(t) > 2]
-
-
-def _probes(unknown: Sequence[str]) -> list[dict[str, Any]]:
-    choices = [_PROBES.get(k, (False, True)) for k in unknown]
-    return [dict(zip(unknown, combo, strict=True)) for combo in itertools.product(*choices)][:64]
-
-
-_VERDICT_KEYS = (
-    "status",
-    "cns_status",
-    "response",
-    "cns_response",
-    "mediastinal_response",
-    "mrd_status",
-    "options",
-)
-
-
-def _verdict(output: Mapping[str, Any]) -> str:
-    return repr([output.get(k) for k in _VERDICT_KEYS])
 
 
 def _history(history: Sequence[Message], limit: int) -> list[Message]:

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 
 from allguide.answer.compose import Selection, section_name
 from allguide.corpus.units import Unit
+from allguide.rules import words
+from allguide.tools import RULES
 from allguide.types import Chunk, Citation, ToolCall
 
 
@@ -119,56 +121,7 @@ def category_note(citations: Sequence[Citation]) -> str:
 
 
 def tool_sentence(call: ToolCall) -> str:
-    """One plain sentence stating a rule tool's verdict."""
-    out = call.output
-    verdict = _VERDICTS.get(call.name, _generic)(out)
+    """One plain sentence stating a rule tool's verdict (in the words of its spec)."""
+    spec = RULES.get(call.name)
+    verdict = spec.sentence(call.output) if spec else words.generic(call.output)
     return f"Rule tool {call.name}: {verdict}."
-
-
-def _generic(out: Mapping[str, object]) -> str:
-    return str(out.get("status", "done"))
-
-
-def _cns(out: Mapping[str, object]) -> str:
-    text = f"CNS status {out.get('cns_status')}"
-    if out.get("cranial_nerve_involvement"):
-        text += "; cranial nerve involvement is reported separately (CNS leukemia)"
-    return text
-
-
-_RESPONSE_WORDS = {
-    "CR": "complete response (CR)",
-    "CRi": "CR with incomplete blood count recovery (CRi)",
-    "refractory": "refractory disease",
-    "progressive_disease": "progressive disease (PD)",
-    "relapse": "relapsed disease",
-    "no_cr": "no CR (the CR and CRi criteria are not met, and no other category applies)",
-}
-_CNS_RESPONSE_WORDS = {
-    "cns_remission": "CNS remission",
-    "cns_relapse": "CNS relapse",
-    "no_cns_remission": "no CNS remission yet",
-    "not_defined": "neither CNS remission nor CNS relapse as the guideline defines them",
-}
-
-
-def _tki(out: Mapping[str, object]) -> str:
-    mutations = ", ".join(str(m) for m in out.get("mutations", []) or [])  # type: ignore[attr-defined]
-    options = [str(o) for o in out.get("options", []) or []]  # type: ignore[attr-defined]
-    if options:
-        return f"options for {mutations}: {', '.join(options)}"
-    return f"no single TKI option listed in the guideline covers all of {mutations}"
-
-
-_VERDICTS = {
-    "cns_status": _cns,
-    "response": lambda o: (
-        f"response {_RESPONSE_WORDS.get(str(o.get('response')), o.get('response'))}"
-    ),
-    "cns_response": lambda o: str(
-        _CNS_RESPONSE_WORDS.get(str(o.get("cns_response")), o.get("cns_response"))
-    ),
-    "mediastinal_response": lambda o: f"mediastinal response {o.get('mediastinal_response')}",
-    "mrd_status": lambda o: f"MRD {o.get('mrd_status')}",
-    "tki_by_mutation": _tki,
-}

@@ -1,7 +1,8 @@
 """Find rule-tool inputs in free text (pure): CSF and blood counts, marrow findings, SPD, MRD,
 ABL1 mutations, with their units converted to what the tools take (per mcL, percent).
 
-`parse_requests(text)` returns one `ToolRequest` per tool the text carries values for. A value
+`parse_requests(text)` returns one `ToolRequest` per tool the text carries values for: each
+registered `RuleSpec` names its parser here (`parse`). A value
 the text does not state stays unknown (`None`); `chain.py` then checks whether the verdict
 depends on it before asking the user. Unit conversions are those of `allguide.rules.units`.
 """
@@ -9,7 +10,6 @@ depends on it before asking the user. Unit conversions are those of `allguide.ru
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from allguide.answer.quantities import (
@@ -24,15 +24,9 @@ from allguide.answer.quantities import (
 )
 from allguide.rules import units
 from allguide.rules.abl1 import THREE_LETTER
+from allguide.rules.spec import ToolRequest
 
-
-@dataclass
-class ToolRequest:
-    """Inputs for one rule tool found in the text; `unknown` lists what was not stated."""
-
-    name: str
-    inputs: dict[str, Any]
-    unknown: list[str] = field(default_factory=list)
+__all__ = ["MUTATION", "ToolRequest", "parse_requests"]
 
 
 _PERIPHERAL_POS = re.compile(
@@ -114,7 +108,7 @@ def _request(name: str, inputs: dict[str, Any]) -> ToolRequest:
     return ToolRequest(name, inputs, unknown)
 
 
-def _response_request(text: str) -> ToolRequest | None:
+def response_request(text: str) -> ToolRequest | None:
     marrow = percent(r"marrow[^.;]*?(\d+(?:\.\d+)?)\s*%\s*(?:lympho)?blasts", text)
     if marrow is None:
         marrow = percent(
@@ -205,7 +199,7 @@ def _cns_label(text: str) -> str:
     return "CNS-" + text[-1]
 
 
-def _mediastinal_request(text: str) -> ToolRequest | None:
+def mediastinal_request(text: str) -> ToolRequest | None:
     if not re.search(r"mediastin|\bSPD\b", text, re.I):
         return None
     areas = [units.parse_count(m.group(1)) for m in AREA.finditer(text)]
@@ -222,7 +216,7 @@ _SENSITIVITY = re.compile(
 )
 
 
-def _mrd_request(text: str) -> ToolRequest | None:
+def mrd_request(text: str) -> ToolRequest | None:
     if not re.search(r"\bMRD\b|minimal residual", text, re.I):
         return None
     inputs: dict[str, Any] = {}
@@ -253,7 +247,7 @@ MUTATION = re.compile(
 _NEGATED = re.compile(r"\b(?:not|no|without|negative for)\s+$", re.I)
 
 
-def _tki_request(text: str) -> ToolRequest | None:
+def tki_request(text: str) -> ToolRequest | None:
     if not re.search(r"\bABL|mutation|TKI|Ph\s?\+|Ph-positive|imatinib|kinase", text, re.I):
         return None
     found = [
@@ -267,18 +261,19 @@ def _tki_request(text: str) -> ToolRequest | None:
     return ToolRequest("tki_by_mutation", {"mutations": list(dict.fromkeys(found))})
 
 
+def cns_request(text: str) -> ToolRequest | None:
+    """The `cns_status` parser hook: a CNS response to treatment when the text gives a status
+    at diagnosis (`cns_response`), else the CNS status of the CSF counts given."""
+    return _cns_response_request(text) or _cns_request(text)
+
+
 def parse_requests(text: str) -> list[ToolRequest]:
-    """Every rule tool the text gives values for, in a fixed order."""
+    """Every rule tool the text gives values for, in registry order (each spec's `parse`)."""
+    from allguide.tools import RULES  # deferred: the registry imports these parsers
+
     requests: list[ToolRequest] = []
-    cns_response = _cns_response_request(text)
-    if cns_response:
-        requests.append(cns_response)
-    else:
-        cns = _cns_request(text)
-        if cns:
-            requests.append(cns)
-    for parse in (_response_request, _mediastinal_request, _mrd_request, _tki_request):
-        request = parse(text)
+    for spec in RULES.values():
+        request = spec.parse(text) if spec.parse else None
         if request:
             requests.append(request)
     return requests

@@ -24,7 +24,6 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from allguide.errors import ToolInputError
-from allguide.rules.provenance import chunk_ids_for
 from allguide.validate import shown
 
 
@@ -105,7 +104,10 @@ class RuleOutput(BaseModel):
     rule: str = Field(min_length=1, description="The guideline text applied, verbatim.")
     quotes: list[str] = Field(description="Further verbatim guideline text (cautions, criteria).")
     source: str = Field(description="Guideline section of `rule`, e.g. ALL-C.")
-    chunk_ids: list[str] = Field(description="Corpus passages that hold `rule` and `quotes`.")
+    chunk_ids: list[str] = Field(
+        default_factory=list,
+        description="Corpus passages that hold `rule` and `quotes` (filled in by the index owner).",
+    )
     notes: list[str] = Field(description="How the rule was applied, including boundary choices.")
     missing: list[str] = Field(default_factory=list, description="Input fields still needed.")
     question: str | None = Field(None, description="What to ask the user when input is missing.")
@@ -125,11 +127,9 @@ def verdict(output: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def cited(rule: str, quotes: Sequence[str] = ()) -> dict[str, Any]:
-    """`rule`, `quotes` and the ids of the chunks holding them, for a `RuleOutput`."""
-    ids: dict[str, None] = {}
-    for text in (rule, *quotes):
-        ids.update(dict.fromkeys(chunk_ids_for(text)))
-    return {"rule": rule, "quotes": list(quotes), "chunk_ids": list(ids)}
+    """`rule` and `quotes` (verbatim guideline text) for a `RuleOutput`; the chunks holding
+    them are resolved by whoever owns an index (`rules/provenance.py`)."""
+    return {"rule": rule, "quotes": list(quotes)}
 
 
 def exact(value: float) -> Decimal:

@@ -13,18 +13,13 @@ from html import escape
 from typing import Any, Literal
 
 from allguide.rules.common import verdict
+from allguide.tools import LABELS, RULES
 from allguide.types import Answer, Chunk, Citation, ToolCall, page_label
 
 BANNER = "2015 NCCN ALL guideline text only · not medical advice · runs offline"
 Kind = Literal["answer", "clarify", "refusal", "error"]
-TOOL_LABELS: dict[str, str] = {
-    "cns_status": "CNS status",
-    "response": "Blood and marrow response",
-    "cns_response": "CNS response",
-    "mediastinal_response": "Mediastinal response",
-    "mrd_status": "MRD status",
-    "tki_by_mutation": "TKI by mutation",
-}
+TOOL_LABELS: Mapping[str, str] = LABELS
+"""Tool name → label (calculator tab, tool block), read live from the rule registry."""
 _LABELS: dict[Kind, str] = {
     "answer": "",
     "clarify": "Needs more information",
@@ -212,7 +207,8 @@ def render_tool_result(output: Mapping[str, Any], chunks: Mapping[str, Chunk]) -
 def render_tool_call(call: ToolCall, chunks: Mapping[str, Chunk]) -> str:
     """A collapsible block: the tool, its parsed inputs, the result and the rule quoted."""
     label = TOOL_LABELS.get(call.name, call.name)
-    key = "per_mutation" if call.name == "tki_by_mutation" else call.name
+    spec = RULES.get(call.name)
+    key = spec.summary_field if spec else call.name
     summary = {"needs_input": "needs more information", "error": "could not run"}.get(
         call.output.get("status", ""), format_value(call.output.get(key)).replace("_", " ")
     )
