@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from allguide.errors import BadInputError, ToolInputError
+from allguide.rules.provenance import QuoteResolver
 from allguide.tools import RULES, run_tool
 from allguide.ui import forms, render
 from allguide.ui.session import ChatSession
@@ -104,13 +105,19 @@ def _calculators_tab(chunks: Mapping[str, Chunk]) -> None:
         '<p class="ag-small">Each form applies one rule of the guideline. Leave optional '
         "fields blank when unknown; the result quotes the rule it applied.</p>"
     )
+    resolver = QuoteResolver(chunks.values())  # rule citations in the served index
     with gr.Tabs():
         for name, (_, model) in RULES.items():
             with gr.Tab(render.TOOL_LABELS.get(name, name), elem_id=f"calc-{name}"):
-                _calculator(name, forms.form_fields(model), chunks)
+                _calculator(name, forms.form_fields(model), chunks, resolver)
 
 
-def _calculator(name: str, fields: list[forms.FormField], chunks: Mapping[str, Chunk]) -> None:
+def _calculator(
+    name: str,
+    fields: list[forms.FormField],
+    chunks: Mapping[str, Chunk],
+    resolver: QuoteResolver,
+) -> None:
     inputs: list[Any] = []
     notes: list[Any] = []
     with gr.Row(equal_height=False):
@@ -131,7 +138,7 @@ def _calculator(name: str, fields: list[forms.FormField], chunks: Mapping[str, C
     def calculate(*values: Any) -> list[Any]:
         field_notes = [""] * (len(fields) + 1)  # one per field, then the form's own
         try:
-            output = run_tool(name, forms.form_payload(fields, values))
+            output = run_tool(name, forms.form_payload(fields, values), resolver=resolver)
         except BadInputError as exc:
             field = exc.field if isinstance(exc, ToolInputError) else None
             where = next((i for i, f in enumerate(fields) if f.name == field), len(fields))
