@@ -25,7 +25,9 @@ _T = TypeVar("_T")
 # (SQLITE_NOTADB), as chromadb's Rust bindings report them.
 _CORRUPT_SIGNS = ("(code: 11)", "(code: 26)", "malformed", "file is not a database")
 # SQLITE_BUSY: another process holds the write lock (e.g. two first opens of a new store).
-_BUSY_SIGNS = ("(code: 5)", "database is locked")
+# Another process is creating or migrating the same new store: locked, or its migration
+# created a table this one was about to create (seen once in CI-like runs of two builds).
+_BUSY_SIGNS = ("(code: 5)", "database is locked", "already exists")
 
 
 def one_line(exc: BaseException) -> str:
