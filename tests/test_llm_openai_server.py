@@ -18,7 +18,8 @@ from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from allguide.answer.llm import LLMAnswerer, build_chat_model
+from allguide.answer.chat_models import build_chat_model
+from allguide.answer.llm import LLMAnswerer
 from allguide.assistant import Assistant
 from allguide.errors import LLMError
 from allguide.prompts import SYSTEM_PROMPT

@@ -122,7 +122,8 @@ class Assistant(Generic[E]):
     def _llm_parts(
         self, chain: AnswerChain
     ) -> tuple[LLMBackend, Callable[[str, list[Message]], str]]:
-        from allguide.answer.llm import LLMAnswerer, build_chat_model, condense_with_llm
+        from allguide.answer.chat_models import build_chat_model
+        from allguide.answer.llm import LLMAnswerer, condense_with_llm
 
         model = build_chat_model(self.settings)
         answerer = LLMAnswerer(

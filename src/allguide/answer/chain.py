@@ -26,6 +26,7 @@ from allguide.answer.extractive import (
     render,
     tool_sentence,
 )
+from allguide.answer.refusal import refusal
 from allguide.answer.route import MUTATION, parse_requests
 from allguide.answer.rulecalls import run_requests
 from allguide.answer.units import UnitIndex
@@ -45,9 +46,8 @@ EDITION_NOTE = (
     "Based on the 2015 NCCN ALL guideline text; recommendations may have changed — "
     "check the current version."
 )
-_HISTORY_TURNS = 8
-_RETRIEVE_K = 6
-_RERANK_DEPTH = 12  # passages re-ranked by their best unit before the top k are kept
+# Hybrid hits re-ranked by their best unit before the top k are kept (every hybrid search).
+_RERANK_DEPTH = 12
 
 
 class LLMBackend(Protocol):
@@ -98,11 +98,23 @@ class AnswerChain:
         """Answer `question` (after `history`) with citations, tool results or a refusal."""
         started = time.perf_counter()
         question = clean_text(question, what="question", max_chars=self.settings.max_question_chars)
-        turns = _history(history, self.settings.max_question_chars)
+        turns = self._history(history)
         answer = self._answer(question, turns)
         elapsed = (time.perf_counter() - started) * 1000
         update = {"note": EDITION_NOTE, "latency_ms": round(elapsed, 2)}
         return answer.model_copy(update=update)
+
+    def _history(self, history: Sequence[Message]) -> list[Message]:
+        """The one history window of an answer: the last `answer.history_turns` messages (the
+        offline condenser, the composer's "already said" and the LLM prompt all read these)."""
+        limit = self.settings.max_question_chars * 4
+        turns: list[Message] = []
+        for item in list(history)[-self.settings.answer.history_turns :]:
+            message = item if isinstance(item, Message) else Message.model_validate(item)
+            if len(message.content) > limit:
+                raise BadInputError("a history message is too long")
+            turns.append(message)
+        return turns
 
     def _answer(self, question: str, history: list[Message]) -> Answer:
         if self._condense_llm is not None and history:
@@ -120,11 +132,12 @@ class AnswerChain:
             if note and not answer.refused:
                 answer = answer.model_copy(update={"answer": f"{answer.answer} {note}"})
             return answer
-        hits = self.search(standalone, _RETRIEVE_K)
+        hits = self.search(standalone, self.settings.retrieval.answer_k)
         if not calls:
             decision = self._gate(standalone, hits)
             if decision.refuse:
-                return _refusal(decision.reason, hits if decision.suggest else [])
+                nearest = [h.chunk.section for h in hits] if decision.suggest else []
+                return refusal(decision.reason, nearest)
         return self._compose(standalone, hits, calls, question=question, history=history)
 
     def search(self, query: str, k: int) -> list[Hit]:
@@ -158,7 +171,7 @@ class AnswerChain:
         return gate.decide(
             query,
             best_similarity=best,
-            passages=[h.chunk.text for h in hits[:5]],
+            passages=[h.chunk.text for h in hits[: self.settings.retrieval.k]],
             vocabulary=self._vocabulary,
             similarity_threshold=self.settings.embedding.refusal_threshold,
             vocabulary_similarity=self.settings.embedding.vocabulary_similarity,
@@ -263,21 +276,3 @@ def verdict_terms(call: ToolCall) -> list[str]:
     terms += [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
     terms += [str(m) for m in out.get("mutations", []) or []]
     return [t for t in terms if t not in ("ok", "None") and len(t) > 2]
-
-
-def _history(history: Sequence[Message], limit: int) -> list[Message]:
-    turns: list[Message] = []
-    for item in list(history)[-_HISTORY_TURNS:]:
-        message = item if isinstance(item, Message) else Message.model_validate(item)
-        if len(message.content) > limit * 4:
-            raise BadInputError("a history message is too long")
-        turns.append(message)
-    return turns
-
-
-def _refusal(reason: str, hits: Sequence[Hit]) -> Answer:
-    sections = list(dict.fromkeys(h.chunk.section for h in hits[:3]))
-    see_also = f" Nearest sections: {'; '.join(sections)}." if sections else ""
-    return Answer(
-        answer=f"{reason}{see_also}", citations=[], tool_calls=[], refused=True, latency_ms=0.0
-    )

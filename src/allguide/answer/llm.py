@@ -1,29 +1,29 @@
-"""LLM answerers: a LangChain chat model from `Settings`, a tool-calling loop, verified citations.
+"""The LLM answerer: a tool-calling loop over a chat model, then verified citations.
 
 The model may call `search_guideline` and the rule tools for at most `MAX_TOOL_ROUNDS`
 rounds, then must answer. Every chunk a tool showed it (search hits, and the passages that
 hold a rule tool's `rule`) is collected by id, and `citations.verify` keeps only sentences
-those passages support. Backend packages are imported lazily; any backend failure becomes an
-`LLMError` with a one-line message naming the backend and its URL.
+those passages support; with none left the answer is a `refusal`. The chat model comes from
+`chat_models.build_chat_model`; the history it sees is the chain's window, sent as given.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages import ToolCall as LCToolCall
-from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from allguide.answer.chat_models import describe, invoke
 from allguide.answer.citations import Support, lexical_support, verify
-from allguide.errors import AllguideError, LLMError
+from allguide.answer.refusal import NOT_SUPPORTED, refusal
+from allguide.errors import AllguideError
 from allguide.prompts import (
     CONDENSE_PROMPT,
     CONDENSE_TEMPLATE,
@@ -42,91 +42,9 @@ log = logging.getLogger(__name__)
 
 MAX_TOOL_ROUNDS = 4
 MAX_SEARCH_K = 10
-MAX_HISTORY = 6  # most recent turns sent to the model
-DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434"
 SEARCH_TOOL = "search_guideline"
-INSTALL_HINT = "pip install 'allguide[llm]'"
-LLAMACPP_HINT = (
-    "ALLGUIDE_LLM=llamacpp needs a llama.cpp server: run `llama-server -m FILE` and set "
-    "ALLGUIDE_LLM_BASE_URL=http://127.0.0.1:8080/v1 (loading ALLGUIDE_LLM_MODEL_PATH in process "
-    "needs llama-cpp-python and langchain-community)"
-)
-REFUSAL = "The 2015 guideline passages found do not support an answer to this question"
 
 SearchFn = Callable[[str, int], list[Hit]]
-
-
-def build_chat_model(settings: Settings) -> BaseChatModel:
-    """The chat model named by `settings.llm` (ollama, openai or llamacpp)."""
-    if settings.llm == "ollama":
-        return _ollama(settings)
-    if settings.llm == "openai" or (settings.llm == "llamacpp" and settings.llm_base_url):
-        return _openai(settings)
-    if settings.llm == "llamacpp":
-        return _llamacpp(settings)
-    raise LLMError("ALLGUIDE_LLM=extractive uses no chat model; choose ollama, openai or llamacpp")
-
-
-def _init(provider: str, package: str, settings: Settings, **options: Any) -> BaseChatModel:
-    """`init_chat_model("provider:model")`, with a missing integration as one `LLMError`."""
-    if importlib.util.find_spec(package) is None:
-        hint = package.replace("_", "-")
-        raise LLMError(f"ALLGUIDE_LLM={settings.llm} needs {hint}: {INSTALL_HINT}")
-    from langchain.chat_models import init_chat_model
-
-    model: BaseChatModel = init_chat_model(f"{provider}:{settings.llm_model}", **options)
-    return model
-
-
-def _ollama(settings: Settings) -> BaseChatModel:
-    return _init(
-        "ollama",
-        "langchain_ollama",
-        settings,
-        base_url=settings.llm_base_url or DEFAULT_OLLAMA_URL,
-        temperature=settings.llm_temperature,
-        client_kwargs={"timeout": settings.llm_timeout_s},
-    )
-
-
-def _openai(settings: Settings) -> BaseChatModel:
-    options: dict[str, Any] = {
-        "temperature": settings.llm_temperature,
-        "timeout": settings.llm_timeout_s,
-        "max_retries": 1,
-    }
-    if settings.llm_base_url:
-        options["base_url"] = settings.llm_base_url
-    # Local servers ignore the key but the client requires one; the OpenAI API reads its own.
-    secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    key = secret or ("not-needed" if settings.llm_base_url else None)
-    if key:
-        options["api_key"] = SecretStr(key)
-    try:
-        return _init("openai", "langchain_openai", settings, **options)
-    except LLMError:
-        raise
-    except Exception as exc:  # the client validates its key and URL on construction
-        raise LLMError(
-            f"cannot set up the OpenAI-compatible backend: {_one_line(exc)} "
-            "(set ALLGUIDE_LLM_BASE_URL, and ALLGUIDE_LLM_API_KEY if the server needs one)"
-        ) from None
-
-
-def _llamacpp(settings: Settings) -> BaseChatModel:
-    path = settings.llm_model_path
-    if path is None or importlib.util.find_spec("llama_cpp") is None:
-        raise LLMError(LLAMACPP_HINT)
-    try:
-        from langchain_community.chat_models import ChatLlamaCpp
-    except ImportError:
-        raise LLMError(LLAMACPP_HINT) from None
-    if not path.is_file():
-        raise LLMError(f"ALLGUIDE_LLM_MODEL_PATH is not a file: {path}")
-    model: BaseChatModel = ChatLlamaCpp(
-        model_path=str(path), temperature=settings.llm_temperature, n_ctx=8192, max_tokens=1024
-    )
-    return model
 
 
 class SearchArgs(BaseModel):
@@ -168,14 +86,14 @@ class LLMAnswerer:
             HumanMessage(QUESTION_TEMPLATE.format(question=question, standalone=standalone)),
         ]
         for _ in range(MAX_TOOL_ROUNDS):
-            reply = _invoke(bound, messages, where=describe(self._model))
+            reply = invoke(bound, messages, where=describe(self._model))
             if not reply.tool_calls:
                 break
             messages.append(reply)
             messages.extend(run.execute(call) for call in reply.tool_calls)
         else:
             final = [*messages, HumanMessage(FINAL_ANSWER_PROMPT)]
-            reply = _invoke(bound, final, where=describe(self._model))
+            reply = invoke(bound, final, where=describe(self._model))
         return run.answer(str(reply.text), self._support, self._settings.answer.support_threshold)
 
 
@@ -183,9 +101,9 @@ def condense_with_llm(chat_model: BaseChatModel, question: str, history: list[Me
     """`question` rewritten as a standalone question, using the conversation so far."""
     if not history:
         return question
-    lines = "\n".join(f"{m.role}: {_clip(m.content)}" for m in history[-MAX_HISTORY:])
+    lines = "\n".join(f"{m.role}: {_clip(m.content)}" for m in history)
     prompt = CONDENSE_TEMPLATE.format(history=lines, question=question)
-    reply = _invoke(
+    reply = invoke(
         chat_model,
         [SystemMessage(CONDENSE_PROMPT), HumanMessage(prompt)],
         where=describe(chat_model),
@@ -193,13 +111,6 @@ def condense_with_llm(chat_model: BaseChatModel, question: str, history: list[Me
     text = next((line for line in str(reply.text).splitlines() if line.strip()), "")
     text = text.strip().removeprefix("Standalone question:").strip().strip("\"'“”")
     return text or question
-
-
-def describe(chat_model: BaseChatModel) -> str:
-    """'ChatOpenAI at http://…' — which backend, and where, for error messages."""
-    places = (getattr(chat_model, a, None) for a in ("openai_api_base", "base_url", "model_path"))
-    where = next((place for place in places if place), None)
-    return f"{type(chat_model).__name__} at {where}" if where else type(chat_model).__name__
 
 
 class _Run:
@@ -261,58 +172,30 @@ class _Run:
             for c in self.tool_calls
             if c.output.get("status") == "needs_input" and c.output.get("question")
         ]
-        refused = checked.refused and not questions
-        body = _refusal(self.retrieved.values()) if refused else checked.text
+        if checked.refused and not questions:
+            sections = [c.section for c in self.retrieved.values()]
+            return refusal(NOT_SUPPORTED, sections, self.tool_calls)
         return Answer(
-            answer="\n".join(part for part in (body, *questions) if part),
+            answer="\n".join(part for part in (checked.text, *questions) if part),
             citations=list(checked.citations),
             tool_calls=list(self.tool_calls),
-            refused=refused,
+            refused=False,
             latency_ms=0.0,
         )
 
 
-def _invoke(
-    model: Runnable[LanguageModelInput, Any], messages: list[BaseMessage], *, where: str
-) -> AIMessage:
-    """One model call; whatever the backend raises becomes a one-line `LLMError`."""
-    try:
-        reply = model.invoke(messages)
-    except AllguideError:
-        raise
-    except Exception as exc:  # backends raise many types (httpx, openai, ollama, ValueError)
-        raise LLMError(f"the LLM backend ({where}) failed: {_one_line(exc)}") from exc
-    if not isinstance(reply, AIMessage):
-        raise LLMError(f"the LLM backend ({where}) returned {type(reply).__name__}, not a message")
-    return reply
-
-
 def _turns(history: Sequence[Message]) -> list[BaseMessage]:
-    return [
-        HumanMessage(m.content) if m.role == "user" else AIMessage(m.content)
-        for m in history[-MAX_HISTORY:]
-    ]
+    return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in history]
 
 
 def _passage(chunk: Chunk) -> str:
     return PASSAGE_TEMPLATE.format(**{**chunk.model_dump(), "page": chunk.page or "n/a"})
 
 
-def _refusal(seen: Iterable[Chunk]) -> str:
-    sections = list(dict.fromkeys(f"{c.section} (p. {c.page})" for c in seen if c.page))[:3]
-    return f"{REFUSAL}; nearest sections: {', '.join(sections)}." if sections else f"{REFUSAL}."
-
-
 def _default_chunks() -> dict[str, Chunk]:
     from allguide.corpus.pipeline import default_build
 
     return {c.chunk_id: c for c in default_build().chunks}
-
-
-def _one_line(exc: BaseException) -> str:
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return text if len(text) <= 240 else f"{text[:239]}…"
 
 
 def _clip(text: str, limit: int = 600) -> str:
