@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from allguide.answer.compose import label_matches, names, term_keys
 from allguide.answer.gate import _foreign_language
+from allguide.answer.terms import label_matches, names, term_keys
 from allguide.assistant import Assistant
 from allguide.cli import main
 from allguide.corpus.units import QUOTABLE, chunk_units

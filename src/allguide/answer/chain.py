@@ -17,7 +17,7 @@ from langchain_core.tools import BaseTool
 
 from allguide.answer import gate
 from allguide.answer.classify import Question, classify
-from allguide.answer.compose import FREQUENCY_QUESTION, Ask, Composer, idf_weights
+from allguide.answer.compose import Composer
 from allguide.answer.condense import condense
 from allguide.answer.extractive import (
     CitationBook,
@@ -26,6 +26,7 @@ from allguide.answer.extractive import (
     render,
     tool_sentence,
 )
+from allguide.answer.features import FREQUENCY_QUESTION, Ask, idf_weights
 from allguide.answer.refusal import refusal
 from allguide.answer.route import MUTATION, parse_requests
 from allguide.answer.rulecalls import run_requests
