@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from allguide.cli import _parser, main
+from allguide.evaluation.answer_scores import load_previous
 from allguide.evaluation.answers_md import format_answers_md, select_items
 from allguide.evaluation.baselines import RETRIEVERS
 from allguide.evaluation.dataset import EvalItem, parse_dataset, split_of
+from allguide.evaluation.options import EvalOptions
 from allguide.evaluation.report import format_markdown, format_table
-from allguide.evaluation.runner import EvalOptions, evaluate, load_previous, run_eval
+from allguide.evaluation.runner import evaluate, run_eval
 from allguide.evaluation.synthetic import perturb, synthesize, write_corpus
 from allguide.types import Answer, Chunk, Citation, Message, Passage
 

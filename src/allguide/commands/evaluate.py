@@ -55,7 +55,8 @@ def add_parser(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from allguide.evaluation.baselines import RETRIEVERS
-    from allguide.evaluation.runner import DEFAULT_DATASET, EvalOptions, evaluate
+    from allguide.evaluation.options import EvalOptions
+    from allguide.evaluation.runner import DEFAULT_DATASET, evaluate
     from allguide.settings import load_settings
 
     options = EvalOptions(
