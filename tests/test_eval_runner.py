@@ -17,10 +17,11 @@ from allguide.evaluation.answer_scores import load_previous
 from allguide.evaluation.answers_md import format_answers_md, select_items
 from allguide.evaluation.baselines import RETRIEVERS
 from allguide.evaluation.dataset import EvalItem, parse_dataset, split_of
+from allguide.evaluation.markdown import format_markdown
 from allguide.evaluation.options import EvalOptions
-from allguide.evaluation.report import format_markdown, format_table
 from allguide.evaluation.runner import evaluate, run_eval
 from allguide.evaluation.synthetic import perturb, synthesize, write_corpus
+from allguide.evaluation.tables import format_table
 from allguide.types import Answer, Chunk, Citation, Message, Passage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,6 +20,7 @@ from allguide.errors import AllguideError
 from allguide.index.embed import Embedder
 from allguide.retrieval.hybrid import MODES, Mode
 from allguide.retrieval.lexical import BM25Index, clinical_tokens
+from allguide.types import Kind, Passage
 
 if TYPE_CHECKING:
     from allguide.assistant import Assistant
@@ -30,26 +31,15 @@ VANILLA_CHUNK_OVERLAP = 200
 _collections = itertools.count()
 
 
-@dataclass(frozen=True)
-class Retrieved:
-    """One retrieved passage as the evaluation records it (Passage's keys; kind may be None)."""
-
-    chunk_id: str
-    text: str
-    section: str
-    title: str
-    page: int | None
-    kind: str | None
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+# The raw splitter knows no layout, so a vanilla piece has no kind of its own; it is recorded
+# with the kind of running guideline prose.
+VANILLA_KIND: Kind = "discussion"
 
 
 class Retriever(Protocol):
     """Anything that returns the best `k` passages for a query, best first."""
 
-    def search(self, query: str, k: int) -> list[Retrieved]: ...
+    def search(self, query: str, k: int) -> list[Passage]: ...
 
 
 class AssistantRetriever:
@@ -59,9 +49,8 @@ class AssistantRetriever:
         self._assistant = assistant
         self._mode: Mode = mode
 
-    def search(self, query: str, k: int) -> list[Retrieved]:
-        passages = self._assistant.retrieve(query, k, mode=self._mode)
-        return [Retrieved(**p.model_dump()) for p in passages]
+    def search(self, query: str, k: int) -> list[Passage]:
+        return self._assistant.retrieve(query, k, mode=self._mode)
 
 
 def _text_splitter() -> Any:
@@ -86,14 +75,15 @@ class RawChunk:
     source: str
     start: int
 
-    def retrieved(self, score: float) -> Retrieved:
-        return Retrieved(
+    def passage(self, score: float) -> Passage:
+        """This piece as a retrieved `Passage` (its file as the section, no page)."""
+        return Passage(
             chunk_id=self.chunk_id,
             text=self.text,
             section=self.source,
             title=f"characters from {self.start}",
             page=None,
-            kind=None,
+            kind=VANILLA_KIND,
             score=score,
         )
 
@@ -133,16 +123,16 @@ class VanillaRetriever:
             collection_name=self._collection_name,
         )
 
-    def search(self, query: str, k: int) -> list[Retrieved]:
+    def search(self, query: str, k: int) -> list[Passage]:
         pairs = self._store.similarity_search_with_score(query, k=k)
         return [
-            Retrieved(
+            Passage(
                 chunk_id=str(doc.id),
                 text=doc.page_content,
                 section=str(doc.metadata.get("source", "")),
                 title=f"characters from {doc.metadata.get('start', 0)}",
                 page=None,
-                kind=None,
+                kind=VANILLA_KIND,
                 # Chroma's default space is squared L2; for unit vectors cos = 1 - d/2.
                 score=round(1.0 - float(distance) / 2.0, 6),
             )
@@ -161,8 +151,8 @@ class VanillaBM25Retriever:
         self._chunks = vanilla_chunks(corpus_dir)
         self._index = BM25Index([c.text for c in self._chunks], tokenizer=clinical_tokens)
 
-    def search(self, query: str, k: int) -> list[Retrieved]:
-        return [self._chunks[i].retrieved(round(s, 6)) for i, s in self._index.top(query, k)]
+    def search(self, query: str, k: int) -> list[Passage]:
+        return [self._chunks[i].passage(round(s, 6)) for i, s in self._index.top(query, k)]
 
 
 def make_retriever(name: str, assistant: Assistant) -> Retriever:

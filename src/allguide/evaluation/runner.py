@@ -54,7 +54,7 @@ def run_retrieval(
             "rank": rm.first_hit_rank(item.gold_evidence, texts),
             "evidence_recall": rounded(rm.evidence_recall(item.gold_evidence, texts, options.k)),
             "ids": [p.chunk_id for p in found],
-            "passages": [p.to_json() for p in found[: options.k]],
+            "passages": [p.model_dump(mode="json") for p in found[: options.k]],
             "texts": texts,
             "top1_chars": rm.context_chars(texts, 1),
             "topk_chars": rm.context_chars(texts, options.k),
@@ -124,7 +124,8 @@ def evaluate(
     """Run, write the reports beside `out` (when given) and `answers_md` (default
     `answers.md` beside `out`; only when answers ran), and return the table to print."""
     from allguide.evaluation.answers_md import write_answers_md
-    from allguide.evaluation.report import format_table, write_reports
+    from allguide.evaluation.report import write_reports
+    from allguide.evaluation.tables import format_table
 
     previous = load_previous(options.previous) if options.previous else None
     report = run_eval(options, assistant, previous)
