@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from allguide.answer.features import Ask, unit_scores
+from allguide.answer.features import Ask, feature_rows, weighed
 from allguide.answer.selection import Selection, applies, diverse, overview, section_name
 from allguide.answer.terms import label_matches, term_keys
 from allguide.answer.units import UnitIndex
@@ -119,6 +119,7 @@ class Composer:
         rank: Mapping[str, int],
         asked: set[str],
     ) -> list[float]:
-        return unit_scores(
+        rows = feature_rows(
             ask, candidates, similarity, rank, asked, idf=self._idf, titles=self._titles
         )
+        return weighed(rows)

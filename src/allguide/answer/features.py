@@ -176,18 +176,8 @@ def feature_rows(
     return rows
 
 
-def unit_scores(
-    ask: Ask,
-    candidates: Sequence[Unit],
-    similarity: np.ndarray,
-    rank: Mapping[str, int],
-    asked: set[str],
-    *,
-    idf: Mapping[str, float],
-    titles: Mapping[str, str],
-) -> list[float]:
-    """Each candidate's score: its `feature_rows` row weighted by `WEIGHTS`."""
-    rows = feature_rows(ask, candidates, similarity, rank, asked, idf=idf, titles=titles)
+def weighed(rows: np.ndarray) -> list[float]:
+    """Each candidate's score from its `feature_rows` row: the row times `WEIGHTS`."""
     return [float(x) for x in rows @ WEIGHT_VECTOR]
 
 

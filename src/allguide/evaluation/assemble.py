@@ -9,6 +9,7 @@ release's rows together into the JSON report (docs/design.md, "Evaluation report
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from allguide.evaluation import metrics as m
@@ -26,6 +27,16 @@ from allguide.evaluation.options import (
 
 if TYPE_CHECKING:
     from allguide.assistant import Assistant
+
+
+@dataclass(frozen=True)
+class RunRows:
+    """A run's per-item rows, by item id: per retriever, the answers (empty when none ran) and
+    the previous release's answers (None when not scored)."""
+
+    retrieval: dict[str, dict[str, dict[str, Any]]]
+    answers: dict[str, dict[str, Any]]
+    earlier: dict[str, dict[str, Any]] | None
 
 
 def retrieval_summary(ranks: Sequence[int | None], recalls: Sequence[float]) -> dict[str, Any]:
@@ -59,11 +70,10 @@ def equal_context(rows: Mapping[str, dict[str, Any]], scored: Sequence[EvalItem]
 def split_metrics(
     items: Sequence[EvalItem],
     scored: Sequence[EvalItem],
-    retrieval: dict[str, dict[str, dict[str, Any]]],
-    answers: dict[str, dict[str, Any]],
-    earlier: dict[str, dict[str, Any]] | None,
+    run: RunRows,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The summary and the per-category metrics of one split."""
+    retrieval, answers, earlier = run.retrieval, run.answers, run.earlier
     categories = sorted({i.category for i in items})
     summary: dict[str, Any] = {
         "n": len(items),
@@ -102,12 +112,13 @@ def split_metrics(
 def assemble(
     items: Sequence[EvalItem],
     scored: Sequence[EvalItem],
-    retrieval: dict[str, dict[str, dict[str, Any]]],
-    answers: dict[str, dict[str, Any]],
-    earlier: dict[str, dict[str, Any]] | None,
+    run: RunRows,
     options: EvalOptions,
     assistant: Assistant,
 ) -> dict[str, Any]:
+    """The JSON report (docs/design.md) of a run over `items` (`scored`: those with gold
+    evidence, the retrieval items)."""
+    retrieval, answers = run.retrieval, run.answers
     primary = "hybrid" if "hybrid" in retrieval else next(iter(retrieval), None)
     budgets = context_budgets(retrieval[primary], scored) if primary else {"B1": 0, "Bk": 0}
     for rows in retrieval.values():
@@ -122,9 +133,7 @@ def assemble(
     for split in splits:
         members = split_members(items, split)
         members_scored = split_members(scored, split)
-        metrics[split], per_category[split] = split_metrics(
-            members, members_scored, retrieval, answers, earlier
-        )
+        metrics[split], per_category[split] = split_metrics(members, members_scored, run)
     manifest = assistant.store.manifest()
     return {
         "meta": {
@@ -149,7 +158,7 @@ def assemble(
         },
         "metrics": metrics,
         "per_category": per_category,
-        "items": [item_row(i, retrieval, answers, earlier, primary) for i in items],
+        "items": [item_row(i, run, primary) for i in items],
     }
 
 
@@ -165,14 +174,11 @@ ANSWER_KEYS = (
 PREVIOUS_ITEM_KEYS = ("refused", "error", "keywords", "lead", "reference_quotes")
 
 
-def item_row(
-    item: EvalItem,
-    retrieval: dict[str, dict[str, dict[str, Any]]],
-    answers: dict[str, dict[str, Any]],
-    earlier: dict[str, dict[str, Any]] | None,
-    primary: str | None,
-) -> dict[str, Any]:
-    row = answers.get(item.id, {})
+def item_row(item: EvalItem, run: RunRows, primary: str | None) -> dict[str, Any]:
+    """One item of the report: its question, the primary retriever's passages, its answer and
+    every per-item score."""
+    retrieval, earlier = run.retrieval, run.earlier
+    row = run.answers.get(item.id, {})
     main = retrieval[primary].get(item.id) if primary else None
     per_retriever = {
         name: {k: rows[item.id][k] for k in ("rank", "evidence_recall", "ids", "context_hit")}

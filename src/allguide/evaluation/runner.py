@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from allguide.errors import AllguideError
 from allguide.evaluation import retrieval_metrics as rm
 from allguide.evaluation.answer_scores import Got, Quotes, answer_row, load_previous
-from allguide.evaluation.assemble import assemble
+from allguide.evaluation.assemble import RunRows, assemble
 from allguide.evaluation.baselines import RETRIEVERS, make_retriever
 from allguide.evaluation.dataset import EvalItem, load_dataset
 from allguide.evaluation.metrics import rounded
@@ -112,7 +112,7 @@ def run_eval(
     retrieval = {
         name: run_retrieval(assistant, scored, name, options) for name in options.retrievers
     }
-    return assemble(items, scored, retrieval, answers, earlier, options, assistant)
+    return assemble(items, scored, RunRows(retrieval, answers, earlier), options, assistant)
 
 
 def evaluate(

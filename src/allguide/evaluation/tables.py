@@ -7,7 +7,7 @@ restricted run) side by side.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from allguide.evaluation.retrieval_metrics import HIT_DEPTHS
@@ -71,19 +71,27 @@ def split_note(report: dict[str, Any]) -> str:
     return "Cells with several values give " + " / ".join(names) + "." if len(names) > 1 else ""
 
 
+def _retriever_rows(
+    report: dict[str, Any], table: str, cells: Callable[[dict[str, Any]], list[str]]
+) -> list[list[str]]:
+    """One row per retriever and split of `table`: the retriever (on its first row), the split,
+    n, then `cells` of its section."""
+    primary = report["meta"]["primary"]
+    return [
+        [label(name, primary) if n == 0 else "", split, str(section["n"]), *cells(section)]
+        for name in report["meta"]["retrievers"]
+        for n, split in enumerate(splits(report))
+        for section in [report["metrics"][split][table][name]]
+    ]
+
+
 def retrieval_rows(report: dict[str, Any]) -> list[list[str]]:
     """One row per retriever and split: hit@1/3/5/10, MRR, evidence recall."""
-    primary = report["meta"]["primary"]
-    rows = []
-    for name in report["meta"]["retrievers"]:
-        for n, split in enumerate(splits(report)):
-            s = report["metrics"][split]["retrieval"][name]
-            rows.append(
-                [label(name, primary) if n == 0 else "", split, str(s["n"])]
-                + [fmt(s[f"hit@{r}"]) for r in HIT_DEPTHS]
-                + [fmt(s["mrr"]), fmt(s["evidence_recall"])]
-            )
-    return rows
+
+    def cells(s: dict[str, Any]) -> list[str]:
+        return [*(fmt(s[f"hit@{r}"]) for r in HIT_DEPTHS), fmt(s["mrr"]), fmt(s["evidence_recall"])]
+
+    return _retriever_rows(report, "retrieval", cells)
 
 
 def retrieval_header(k: int) -> list[str]:
@@ -93,23 +101,12 @@ def retrieval_header(k: int) -> list[str]:
 
 def equal_context_rows(report: dict[str, Any]) -> list[list[str]]:
     """One row per retriever and split: mean context characters and hits within B1 and Bk."""
-    primary = report["meta"]["primary"]
-    rows = []
-    for name in report["meta"]["retrievers"]:
-        for n, split in enumerate(splits(report)):
-            s = report["metrics"][split]["equal_context"][name]
-            rows.append(
-                [
-                    label(name, primary) if n == 0 else "",
-                    split,
-                    str(s["n"]),
-                    fmt(s["top1_chars"], 0),
-                    fmt(s["topk_chars"], 0),
-                    fmt(s["hit@B1"]),
-                    fmt(s["hit@Bk"]),
-                ]
-            )
-    return rows
+
+    def cells(s: dict[str, Any]) -> list[str]:
+        chars = [fmt(s["top1_chars"], 0), fmt(s["topk_chars"], 0)]
+        return [*chars, fmt(s["hit@B1"]), fmt(s["hit@Bk"])]
+
+    return _retriever_rows(report, "equal_context", cells)
 
 
 def equal_context_header(report: dict[str, Any]) -> list[str]:
