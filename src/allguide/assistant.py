@@ -143,7 +143,8 @@ class Assistant(Generic[E]):
         """A cited answer, a rule-tool result, a clarifying question or a refusal.
 
         `history` holds earlier turns (`Message`s or `{role, content}` dicts; None is none);
-        beyond ALLGUIDE_MAX_HISTORY_TURNS only the most recent are used. Bad input raises
+        beyond ALLGUIDE_MAX_HISTORY_TURNS only the most recent are accepted, and the answer
+        reads the last ALLGUIDE_ANSWER__HISTORY_TURNS of them. Bad input raises
         `BadInputError` naming the turn and field, before the index is touched.
         """
         limit = self.settings.max_question_chars
