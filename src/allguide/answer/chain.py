@@ -29,9 +29,9 @@ from allguide.answer.extractive import (
 from allguide.answer.route import MUTATION, parse_requests
 from allguide.answer.rulecalls import run_requests
 from allguide.answer.units import UnitIndex
-from allguide.corpus.layout import topic_sections
 from allguide.corpus.units import Unit
 from allguide.errors import BadInputError, ToolInputError
+from allguide.guidelines import NCCN_ALL_2015, edition_note, topic_sections
 from allguide.retrieval.hybrid import Hit, HybridRetriever
 from allguide.retrieval.lexical import clinical_tokens
 from allguide.rules.abl1 import parse_mutations
@@ -41,10 +41,7 @@ from allguide.tools import RULES, make_tools
 from allguide.types import Answer, Chunk, Message, ToolCall
 from allguide.validate import clean_text
 
-EDITION_NOTE = (
-    "Based on the 2015 NCCN ALL guideline text; recommendations may have changed — "
-    "check the current version."
-)
+EDITION_NOTE = NCCN_ALL_2015.note  # what an answer quoting only the 2015 guideline ends with
 _HISTORY_TURNS = 8
 _RETRIEVE_K = 6
 _RERANK_DEPTH = 12  # passages re-ranked by their best unit before the top k are kept
@@ -70,6 +67,7 @@ class AnswerChain:
         self.retriever = retriever
         self.settings = settings
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
+        self._profiles = list(dict.fromkeys(c.profile for c in retriever.chunks))
         # The one place rule quotes become chunk ids of this index (extractive and LLM paths).
         self.resolver = QuoteResolver(retriever.chunks)
         self._embed_query = embed_query
@@ -101,7 +99,9 @@ class AnswerChain:
         turns = _history(history, self.settings.max_question_chars)
         answer = self._answer(question, turns)
         elapsed = (time.perf_counter() - started) * 1000
-        update = {"note": EDITION_NOTE, "latency_ms": round(elapsed, 2)}
+        cited = (self.chunks[c.chunk_id] for c in answer.citations if c.chunk_id in self.chunks)
+        note = edition_note(cited, self.retriever.chunks)
+        update = {"note": note, "latency_ms": round(elapsed, 2)}
         return answer.model_copy(update=update)
 
     def _answer(self, question: str, history: list[Message]) -> Answer:
@@ -146,7 +146,7 @@ class AnswerChain:
             turn_tokens=clinical_tokens(question) if history else (),
             said=" ".join(m.content for m in history if m.role == "assistant"),
             mutations=_asked_mutations(query),
-            sections=topic_sections(query),
+            sections=topic_sections(query, self._profiles),
             frequency=bool(FREQUENCY_QUESTION.search(question)),
         )
 

@@ -32,9 +32,7 @@ class CitationBook:
             if c.chunk_id == chunk_id and c.quote == quote:
                 return c.n
         n = len(self.citations) + 1
-        self.citations.append(
-            Citation(n=n, chunk_id=chunk_id, section=chunk.section, page=chunk.page, quote=quote)
-        )
+        self.citations.append(Citation.of(chunk, n=n, quote=quote))
         return n
 
     def chunk(self, chunk_id: str) -> Chunk:
