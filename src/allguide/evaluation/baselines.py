@@ -61,7 +61,7 @@ class AssistantRetriever:
 
     def search(self, query: str, k: int) -> list[Retrieved]:
         passages = self._assistant.retrieve(query, k, mode=self._mode)
-        return [Retrieved(**p.model_dump()) for p in passages]
+        return [Retrieved(**p.model_dump(exclude={"source", "source_title"})) for p in passages]
 
 
 def _text_splitter() -> Any:

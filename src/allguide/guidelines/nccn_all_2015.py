@@ -187,6 +187,9 @@ NCCN_ALL_2015 = Guideline(
         "NCCN Clinical Practice Guidelines in Oncology: Acute Lymphoblastic Leukemia, Version 2015"
     ),
     name="2015 NCCN ALL guideline",
+    long_name=(
+        "2015 NCCN Clinical Practice Guidelines in Oncology for Acute Lymphoblastic Leukemia (ALL)"
+    ),
     edition="Version 2015",
     year=2015,
     citation="J Natl Compr Canc Netw 2015;13:1240–1279",

@@ -22,6 +22,7 @@ class Guideline:
     id: str
     title: str
     name: str  # how prose refers to it: "2015 NCCN ALL guideline"
+    long_name: str  # how a prompt introduces it
     edition: str
     year: int | None
     citation: str
@@ -53,6 +54,7 @@ GENERIC = Guideline(
     id="generic",
     title="",
     name="",
+    long_name="",
     edition="",
     year=None,
     citation="",
