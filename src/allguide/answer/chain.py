@@ -192,7 +192,7 @@ class AnswerChain:
             selection = type(selection)(tuple(fresh))
         parts.append(render(selection, book))
         if _is_recommendation(kind, selection.units) and not calls:
-            parts.append(category_line(book, self._units.category))
+            parts.append(category_line(book, self._units.category, selection.units))
         parts.append(category_note(book.citations))
         return Answer(
             answer=" ".join(p for p in parts if p),

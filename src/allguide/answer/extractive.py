@@ -95,9 +95,14 @@ def shown(unit: Unit) -> str:
 _LEAD_IN_CHARS = 120
 
 
-def category_line(book: CitationBook, category: Unit | None) -> str:
-    """The text's global statement of the NCCN category, cited ("" when the index has none)."""
+def category_line(book: CitationBook, category: Unit | None, quoted: Sequence[Unit]) -> str:
+    """The text's global statement of the NCCN category, cited ("" when the index has none,
+    or when every `quoted` unit is from another document, whose recommendations it does not
+    grade)."""
     if category is None:
+        return ""
+    source = book.chunk(category.chunk_id).source
+    if quoted and all(book.chunk(u.chunk_id).source != source for u in quoted):
         return ""
     return f"{category.display} [{book.cite(category.chunk_id, category.text)}]"
 
