@@ -8,6 +8,7 @@ from allguide.corpus.chunk import chunk_document, chunk_id
 from allguide.corpus.clean import clean_document
 from allguide.corpus.load import RawDocument
 from allguide.corpus.pipeline import build_chunks, build_from_raw, fingerprint
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.settings import ChunkingSettings
 from conftest import CORPUS, RAW
 
@@ -94,7 +95,7 @@ def test_chunk_ids_are_stable_across_rebuilds() -> None:
 
 
 def test_chunks_respect_the_size_settings() -> None:
-    doc = clean_document(RAW, source="nccn-all-2015.txt")
+    doc = clean_document(RAW, source="nccn-all-2015.txt", profile=NCCN_ALL_2015)
     small = chunk_document(doc, ChunkingSettings(max_chars=400, min_chars=50))
     assert len(small) > len(BUILD.chunks)
     assert max(len(c.text) for c in small) <= 400 * 1.5 + 450  # keep-with-next and long sentences
@@ -106,7 +107,11 @@ def test_fingerprint_changes_with_corpus_settings_and_model() -> None:
     assert fingerprint(BUILD, chunking=ChunkingSettings(max_chars=500), model="m") != base
     assert fingerprint(BUILD, chunking=SETTINGS, model="other") != base
     extra = build_from_raw(
-        [RawDocument("nccn-all-2015.txt", RAW), RawDocument("notes.txt", "A note.\n")], SETTINGS
+        [
+            RawDocument("nccn-all-2015.txt", RAW, "nccn-all-2015"),
+            RawDocument("notes.txt", "A note.\n"),
+        ],
+        SETTINGS,
     )
     assert fingerprint(extra, chunking=SETTINGS, model="m") != base
 

@@ -15,6 +15,7 @@ from allguide.answer.citations import (
     verify,
 )
 from allguide.corpus.pipeline import default_build
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.settings import AnswerSettings
 from allguide.types import Chunk
 
@@ -26,6 +27,8 @@ def chunk(chunk_id: str, text: str, section: str = "ALL-C", page: int | None = 1
         chunk_id=chunk_id,
         text=text,
         source="nccn-all-2015.txt",
+        source_title=NCCN_ALL_2015.title,
+        profile="nccn-all-2015",
         section=section,
         title=section,
         page=page,

@@ -24,10 +24,11 @@ from allguide.corpus.repairs import (
     apply_repairs,
     strip_citations,
 )
+from allguide.guidelines import GENERIC, NCCN_ALL_2015
 from conftest import RAW
 
 VOCAB = vocabulary(RAW)
-CLEAN = clean_document(RAW, source="nccn-all-2015.txt")
+CLEAN = clean_document(RAW, source="nccn-all-2015.txt", profile=NCCN_ALL_2015)
 
 
 def test_split_pages_keeps_stray_boxes_with_their_page() -> None:
@@ -335,6 +336,7 @@ def test_a_plain_document_gets_the_generic_cleaning() -> None:
     doc = clean_document(
         "Intro Heading\nSome text that wraps and is hy-\nphenated across lines.\n\n�\n\nNext para.",
         source="notes.txt",
+        profile=GENERIC,
     )
     assert doc.text == "Some text that wraps and is hyphenated across lines.\n\nNext para."
     assert doc.blocks[0].section == "notes › Intro Heading"

@@ -143,8 +143,7 @@ def test_design_documents_exactly_the_answer_and_passage_keys() -> None:
     answer = _section(DESIGN, "### Answer (`allguide ask --json`)")
     assert _table_keys(answer) == list(Answer.model_fields)
     passage = _section(DESIGN, "### Passage (`allguide retrieve --json`)")
-    # `retrieve --json` leaves out `source`, should a Passage carry one.
-    assert _table_keys(passage) == [k for k in Passage.model_fields if k != "source"]
+    assert _table_keys(passage) == list(Passage.model_fields)
 
 
 def test_design_documents_the_dataset_keys_and_every_rule_tool() -> None:

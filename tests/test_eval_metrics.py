@@ -34,6 +34,7 @@ from allguide.evaluation.retrieval_metrics import (
     span_ranks,
     truncate_context,
 )
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.types import Answer, Chunk, Citation, ToolCall
 
 # Real raw-corpus snippets and what the cleaner makes of them.
@@ -133,7 +134,16 @@ def _answer(text: str, *cites: tuple[int, str, str], refused: bool = False) -> A
     return Answer(
         answer=text,
         citations=[
-            Citation(n=n, chunk_id=c, section="ALL-C", page=1, quote=q) for n, c, q in cites
+            Citation(
+                n=n,
+                chunk_id=c,
+                source="nccn-all-2015.txt",
+                source_title=NCCN_ALL_2015.title,
+                section="ALL-C",
+                page=1,
+                quote=q,
+            )
+            for n, c, q in cites
         ],
         tool_calls=[],
         refused=refused,
@@ -241,6 +251,8 @@ def _chunk(text: str, section: str = "Discussion › Overview") -> Chunk:
         chunk_id="c9",
         text=text,
         source="nccn-all-2015.txt",
+        source_title=NCCN_ALL_2015.title,
+        profile="nccn-all-2015",
         section=section,
         title="t",
         page=1241,

@@ -22,6 +22,7 @@ from allguide.evaluation.options import EvalOptions
 from allguide.evaluation.runner import evaluate, run_eval
 from allguide.evaluation.synthetic import perturb, synthesize, write_corpus
 from allguide.evaluation.tables import format_table
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.types import Answer, Chunk, Citation, Message, Passage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,6 +161,8 @@ def _chunk(chunk_id: str, section: str, text: str) -> Chunk:
         chunk_id=chunk_id,
         text=text,
         source="nccn-all-2015.txt",
+        source_title=NCCN_ALL_2015.title,
+        profile="nccn-all-2015",
         section=section,
         title=section,
         page=1252,
@@ -223,7 +226,7 @@ FAKE_ITEMS = [
 
 def _cite(n: int, chunk: Chunk, quote: str) -> Citation:
     assert quote in chunk.text
-    return Citation(n=n, chunk_id=chunk.chunk_id, section=chunk.section, page=1252, quote=quote)
+    return Citation.of(chunk, n=n, quote=quote).model_copy(update={"page": 1252})
 
 
 def _ans(text: str, *citations: Citation, refused: bool = False) -> Answer:
@@ -263,18 +266,7 @@ class FakeAssistant:
         return FAKE_ANSWERS.get(question, REFUSAL)
 
     def retrieve(self, query: str, k: int = 5, *, mode: str = "hybrid") -> list[Passage]:
-        return [
-            Passage(
-                chunk_id=c.chunk_id,
-                text=c.text,
-                section=c.section,
-                title=c.title,
-                page=c.page,
-                kind=c.kind,
-                score=1.0 / rank,
-            )
-            for rank, c in enumerate([DEFS, BIB][:k], 1)
-        ]
+        return [Passage.of(c, 1.0 / rank) for rank, c in enumerate([DEFS, BIB][:k], 1)]
 
 
 @pytest.fixture

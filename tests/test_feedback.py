@@ -20,10 +20,19 @@ from allguide.feedback import (
     new_record,
     read_feedback,
 )
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.settings import Settings
 from allguide.types import Citation, Message
 
-CITATION = Citation(n=1, chunk_id="all-c-029a2e051c", section="ALL-C", page=1252, quote="CNS-3")
+CITATION = Citation(
+    n=1,
+    chunk_id="all-c-029a2e051c",
+    source="nccn-all-2015.txt",
+    source_title=NCCN_ALL_2015.title,
+    section="ALL-C",
+    page=1252,
+    quote="CNS-3",
+)
 LONG = Settings(max_comment_chars=20_000)  # lines over 16 KB: one write each all the same
 HISTORY = [
     Message(role="user", content="What defines CNS-3?"),

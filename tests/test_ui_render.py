@@ -37,7 +37,7 @@ def chunks() -> dict[str, Chunk]:
 
 def cite(n: int, quote: str, chunk_id: str = CNS_CHUNK) -> Citation:
     chunk = chunks()[chunk_id]
-    return Citation(n=n, chunk_id=chunk_id, section=chunk.section, page=chunk.page, quote=quote)
+    return Citation.of(chunk, n=n, quote=quote)
 
 
 def make_answer(text: str, citations: list[Citation], **extra: object) -> Answer:

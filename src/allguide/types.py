@@ -18,7 +18,9 @@ class Chunk(_Frozen):
 
     chunk_id: str
     text: str
-    source: str = Field(description="corpus file name, e.g. nccn-all-2015.txt")
+    source: str = Field(description="corpus file name, e.g. nccn-all-2015.txt (the document id)")
+    source_title: str = Field(description="what the document is cited as (its profile's title)")
+    profile: str = Field(description="id of the Guideline profile it was read with")
     section: str = Field(description="e.g. ALL-C, ALL-E, 'Discussion › Minimal Residual Disease'")
     title: str
     page: int | None = Field(description="journal page where known")
@@ -28,15 +30,32 @@ class Chunk(_Frozen):
 
 
 class Passage(_Frozen):
-    """A retrieved chunk with its score (higher is better)."""
+    """A retrieved chunk with its score (higher is better) and the document it is from."""
 
     chunk_id: str
     text: str
+    source: str
+    source_title: str
     section: str
     title: str
     page: int | None
     kind: Kind
     score: float
+
+    @classmethod
+    def of(cls, chunk: Chunk, score: float) -> Passage:
+        """`chunk` retrieved with `score`."""
+        return cls(
+            chunk_id=chunk.chunk_id,
+            text=chunk.text,
+            source=chunk.source,
+            source_title=chunk.source_title,
+            section=chunk.section,
+            title=chunk.title,
+            page=chunk.page,
+            kind=chunk.kind,
+            score=score,
+        )
 
 
 class Citation(_Frozen):
@@ -44,9 +63,24 @@ class Citation(_Frozen):
 
     n: int = Field(ge=1)
     chunk_id: str
+    source: str = Field(description="the cited document's corpus file name")
+    source_title: str = Field(description="what the cited document is cited as")
     section: str
     page: int | None
     quote: str
+
+    @classmethod
+    def of(cls, chunk: Chunk, *, n: int, quote: str) -> Citation:
+        """Citation `n` of `quote` from `chunk` (the caller checks the quote is verbatim)."""
+        return cls(
+            n=n,
+            chunk_id=chunk.chunk_id,
+            source=chunk.source,
+            source_title=chunk.source_title,
+            section=chunk.section,
+            page=chunk.page,
+            quote=quote,
+        )
 
 
 class ToolCall(_Frozen):

@@ -31,9 +31,9 @@ from allguide.answer.refusal import refusal
 from allguide.answer.route import MUTATION, parse_requests
 from allguide.answer.rulecalls import run_requests
 from allguide.answer.units import UnitIndex
-from allguide.corpus.layout import topic_sections
 from allguide.corpus.units import Unit
 from allguide.errors import BadInputError, ToolInputError
+from allguide.guidelines import NCCN_ALL_2015, edition_note, topic_sections
 from allguide.retrieval.hybrid import Hit, HybridRetriever
 from allguide.retrieval.lexical import clinical_tokens
 from allguide.rules.abl1 import parse_mutations
@@ -43,10 +43,7 @@ from allguide.tools import RULES, make_tools
 from allguide.types import Answer, Chunk, Message, ToolCall
 from allguide.validate import clean_text
 
-EDITION_NOTE = (
-    "Based on the 2015 NCCN ALL guideline text; recommendations may have changed — "
-    "check the current version."
-)
+EDITION_NOTE = NCCN_ALL_2015.note  # what an answer quoting only the 2015 guideline ends with
 # Hybrid hits re-ranked by their best unit before the top k are kept (every hybrid search).
 _RERANK_DEPTH = 12
 
@@ -71,6 +68,7 @@ class AnswerChain:
         self.retriever = retriever
         self.settings = settings
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in retriever.chunks}
+        self._profiles = list(dict.fromkeys(c.profile for c in retriever.chunks))
         # The one place rule quotes become chunk ids of this index (extractive and LLM paths).
         self.resolver = QuoteResolver(retriever.chunks)
         self._embed_query = embed_query
@@ -102,7 +100,9 @@ class AnswerChain:
         turns = self._history(history)
         answer = self._answer(question, turns)
         elapsed = (time.perf_counter() - started) * 1000
-        update = {"note": EDITION_NOTE, "latency_ms": round(elapsed, 2)}
+        cited = (self.chunks[c.chunk_id] for c in answer.citations if c.chunk_id in self.chunks)
+        note = edition_note(cited, self.retriever.chunks)
+        update = {"note": note, "latency_ms": round(elapsed, 2)}
         return answer.model_copy(update=update)
 
     def _history(self, history: Sequence[Message]) -> list[Message]:
@@ -160,7 +160,7 @@ class AnswerChain:
             turn_tokens=clinical_tokens(question) if history else (),
             said=" ".join(m.content for m in history if m.role == "assistant"),
             mutations=_asked_mutations(query),
-            sections=topic_sections(query),
+            sections=topic_sections(query, self._profiles),
             frequency=bool(FREQUENCY_QUESTION.search(question)),
         )
 
@@ -206,7 +206,7 @@ class AnswerChain:
             selection = type(selection)(tuple(fresh))
         parts.append(render(selection, book))
         if _is_recommendation(kind, selection.units) and not calls:
-            parts.append(category_line(book, self._units.category))
+            parts.append(category_line(book, self._units.category, selection.units))
         parts.append(category_note(book.citations))
         return Answer(
             answer=" ".join(p for p in parts if p),

@@ -103,16 +103,7 @@ def verify(
             for i in (i for i in keep if i not in numbers):
                 numbers[i] = len(numbers) + 1
                 quote = best_quote(bare, retrieved[i].text, support=support, threshold=threshold)
-                chunk = retrieved[i]
-                citations.append(
-                    Citation(
-                        n=numbers[i],
-                        chunk_id=i,
-                        section=chunk.section,
-                        page=chunk.page,
-                        quote=quote,
-                    )
-                )
+                citations.append(Citation.of(retrieved[i], n=numbers[i], quote=quote))
             kept.append(_renumber(sentence, set(keep), numbers))
         if kept:
             lines.append(" ".join(kept))

@@ -32,9 +32,7 @@ class CitationBook:
             if c.chunk_id == chunk_id and c.quote == quote:
                 return c.n
         n = len(self.citations) + 1
-        self.citations.append(
-            Citation(n=n, chunk_id=chunk_id, section=chunk.section, page=chunk.page, quote=quote)
-        )
+        self.citations.append(Citation.of(chunk, n=n, quote=quote))
         return n
 
     def chunk(self, chunk_id: str) -> Chunk:
@@ -97,9 +95,14 @@ def shown(unit: Unit) -> str:
 _LEAD_IN_CHARS = 120
 
 
-def category_line(book: CitationBook, category: Unit | None) -> str:
-    """The text's global statement of the NCCN category, cited ("" when the index has none)."""
+def category_line(book: CitationBook, category: Unit | None, quoted: Sequence[Unit]) -> str:
+    """The text's global statement of the NCCN category, cited ("" when the index has none,
+    or when every `quoted` unit is from another document, whose recommendations it does not
+    grade)."""
     if category is None:
+        return ""
+    source = book.chunk(category.chunk_id).source
+    if quoted and all(book.chunk(u.chunk_id).source != source for u in quoted):
         return ""
     return f"{category.display} [{book.cite(category.chunk_id, category.text)}]"
 

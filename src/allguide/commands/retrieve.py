@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
 
     passages = assistant().retrieve(args.query, args.k, mode=args.mode)
     if args.json:
-        print(json.dumps([p.model_dump(exclude={"source"}) for p in passages], ensure_ascii=False))
+        print(json.dumps([p.model_dump() for p in passages], ensure_ascii=False))
         return 0
     for rank, p in enumerate(passages, start=1):
         where = f"{p.section} · {page_label(p.page)} · {p.kind}"

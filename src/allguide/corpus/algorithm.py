@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from allguide.corpus import layout
 from allguide.corpus.blocks import OPEN_WORD, Block, Para, join_text, strip_leading_marker
+from allguide.corpus.layout import PageLayout
 from allguide.corpus.lines import (
     drop_glyph_lines,
     ends_open,
@@ -47,10 +47,13 @@ def _strip_glued_markers(text: str, vocab: Counter[str], tally: Tally) -> str:
     return _GLUED_AFTER_WORD.sub(word, _GLUED_AFTER_CAPS.sub(caps, text))
 
 
-def algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> list[Block]:
+def algorithm_blocks(
+    pages: list[Page], layout: PageLayout, vocab: Counter[str], tally: Tally
+) -> list[Block]:
+    """Blocks of the algorithm pages, sectioned by the layout's marks."""
     paras: list[Para] = []
     for page in pages:
-        lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
+        lines = [x for x in page.lines if not layout.furniture.match(x) or not x.strip()]
         tally.add("page_furniture", len(page.lines) - len(lines))
         in_notes = False
         for group in paragraphs(drop_glyph_lines(lines, tally)):
@@ -61,7 +64,7 @@ def algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> li
                 continue
             text, glued = strip_leading_marker(join_lines(texts, vocab, tally), tally)
             text = _strip_glued_markers(text, vocab, tally)
-            if text in layout.DISPLACED_LABELS:
+            if text in layout.displaced_labels:
                 tally.add("displaced_labels")
                 continue
             prose = len(text) >= 50 and text[:1].isupper() and text.endswith(".")
@@ -70,7 +73,7 @@ def algorithm_blocks(pages: list[Page], vocab: Counter[str], tally: Tally) -> li
     joined = _join_adjacent(paras, tally)
     for para in joined:
         para.text = apply_repairs(para.text, ALGORITHM_REPAIRS, tally)
-    return _sectioned_algorithm(joined)
+    return _sectioned_algorithm(joined, layout)
 
 
 _FULL_WIDTH = 100  # characters: a line this long was wrapped by the page, not ended
@@ -107,8 +110,8 @@ def _join_adjacent(paras: list[Para], tally: Tally) -> list[Para]:
     return out
 
 
-def _sectioned_algorithm(paras: list[Para]) -> list[Block]:
-    marks = layout.ALGORITHM_SECTIONS
+def _sectioned_algorithm(paras: list[Para], layout: PageLayout) -> list[Block]:
+    marks = layout.algorithm_sections
     current = -1
     blocks: list[Block] = []
     for para in paras:

@@ -33,6 +33,8 @@ def chunk_document(doc: CleanedDocument, settings: ChunkingSettings) -> list[Chu
                     chunk_id=chunk_id(doc.source, block.section, text),
                     text=text,
                     source=doc.source,
+                    source_title=doc.title,
+                    profile=doc.profile,
                     section=block.section,
                     title=block.title,
                     page=block.page,

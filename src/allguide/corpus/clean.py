@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from allguide.corpus import layout
 from allguide.corpus.algorithm import algorithm_blocks
 from allguide.corpus.blocks import OPEN_WORD, Block, Para, join_text, strip_leading_marker
+from allguide.corpus.layout import PageLayout
 from allguide.corpus.lines import (
     drop_glyph_lines,
     ends_open,
@@ -29,6 +30,8 @@ from allguide.corpus.repairs import (
     apply_repairs,
     strip_citations,
 )
+from allguide.errors import CorpusError
+from allguide.guidelines import Guideline
 from allguide.types import Kind
 
 
@@ -37,25 +40,40 @@ class CleanedDocument:
     """Cleaned text of one source; `blocks[i]` sits at `spans[i]` of `text`."""
 
     source: str
+    title: str  # what the document is cited as
+    profile: str  # the id of the Guideline profile it was read with
     text: str
     blocks: tuple[Block, ...]
     spans: tuple[tuple[int, int], ...]
     repairs: dict[str, int]
 
 
-def clean_document(raw: str, *, source: str) -> CleanedDocument:
-    """Clean a raw extraction; NCCN-layout documents get the full profile, others the basics."""
+def clean_document(
+    raw: str, *, source: str, profile: Guideline, title: str = ""
+) -> CleanedDocument:
+    """Clean a raw extraction with its profile's page layout, or the basics when it has none.
+
+    `title` is what `documents.toml` calls a plain document. A profile's layout is checked
+    against the text (CorpusError when its region starts are missing), never inferred from it.
+    """
     tally = Tally()
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").split("\n")
     vocab = vocabulary(raw)
-    pages = split_pages(lines)
-    firsts = [p.lines[0] if p.lines else "" for p in pages]
-    if layout.is_nccn_layout(firsts):
-        blocks = _clean_nccn(pages, layout.regions(firsts), vocab, tally)
-    else:
+    layout = profile.layout
+    if layout is None:
         blocks = _clean_plain(lines, source, vocab, tally)
+    else:
+        pages = split_pages(lines)
+        firsts = [p.lines[0] if p.lines else "" for p in pages]
+        if not layout.fits(firsts):
+            raise CorpusError(
+                f"{source} is read with the {profile.id!r} profile (corpus/documents.toml) but "
+                "does not have its page layout; list it with another profile, or not at all"
+            )
+        blocks = _clean_journal(pages, layout.regions(firsts), layout, vocab, tally)
     blocks = _drop_duplicate_blocks(blocks, tally)
-    return _assemble(source, blocks, tally)
+    cited_as = profile.document_title(source, raw, given=title)
+    return _assemble(source, cited_as, profile.id, blocks, tally)
 
 
 def _clean_plain(lines: list[str], source: str, vocab: Counter[str], tally: Tally) -> list[Block]:
@@ -65,38 +83,48 @@ def _clean_plain(lines: list[str], source: str, vocab: Counter[str], tally: Tall
     return _sectioned_prose(_rejoin_flow(paras, tally), default=stem, prefix=f"{stem} › ")
 
 
-def _clean_nccn(
-    pages: list[Page], regions: list[str], vocab: Counter[str], tally: Tally
+def _clean_journal(
+    pages: list[Page], regions: list[str], layout: PageLayout, vocab: Counter[str], tally: Tally
 ) -> list[Block]:
     front = [p for p, r in zip(pages, regions, strict=True) if r == "front"]
     algo = [p for p, r in zip(pages, regions, strict=True) if r == "algorithm"]
     disc = [p for p, r in zip(pages, regions, strict=True) if r == "discussion"]
     algo = drop_repeated_lines(algo, tally=tally)
+    furniture, named = layout.furniture, layout.front_sections
     front_paras = [
         para
-        for page, number in zip(front, layout.FRONT_PAGES, strict=False)
-        for para in _prose_paras(page, number, vocab, tally)
+        for page, number in zip(front, layout.front_pages, strict=False)
+        for para in _prose_paras(page, number, vocab, tally, furniture=furniture)
     ]
     disc_paras = [
         para
         for k, page in enumerate(disc)
-        for para in _prose_paras(page, layout.DISCUSSION_FIRST_PAGE + k, vocab, tally)
+        for para in _prose_paras(
+            page, layout.discussion_first_page + k, vocab, tally, furniture=furniture
+        )
     ]
+    overview = "Discussion › Overview"
     return [
-        *_sectioned_prose(_rejoin_flow(front_paras, tally), default="Discussion › Overview"),
-        *algorithm_blocks(algo, vocab, tally),
+        *_sectioned_prose(_rejoin_flow(front_paras, tally), default=overview, named=named),
+        *algorithm_blocks(algo, layout, vocab, tally),
         *_sectioned_prose(
-            _mended(_rejoin_flow(disc_paras, tally), tally), default="Discussion › Overview"
+            _mended(_rejoin_flow(disc_paras, tally), tally), default=overview, named=named
         ),
     ]
 
 
 def _prose_paras(
-    page: Page, number: int | None, vocab: Counter[str], tally: Tally, *, mend: bool = True
+    page: Page,
+    number: int | None,
+    vocab: Counter[str],
+    tally: Tally,
+    *,
+    mend: bool = True,
+    furniture: re.Pattern[str] | None = None,
 ) -> list[Para]:
-    """Paragraphs of a prose page, headings split off; with `mend`, the Discussion's citation
-    numbers are removed and its flattened superscripts restored."""
-    lines = [x for x in page.lines if not layout.FURNITURE.match(x) or not x.strip()]
+    """Paragraphs of a prose page, headings split off, `furniture` lines dropped; with `mend`,
+    the Discussion's citation numbers are removed and its flattened superscripts restored."""
+    lines = [x for x in page.lines if not (furniture and furniture.match(x)) or not x.strip()]
     tally.add("page_furniture", len(page.lines) - len(lines))
     out: list[Para] = []
     for group in paragraphs(drop_glyph_lines(lines, tally)):
@@ -180,14 +208,19 @@ def _continuation_index(para: Para, rest: list[Para]) -> int | None:
 
 
 def _sectioned_prose(
-    paras: list[Para], *, default: str, prefix: str = "Discussion › "
+    paras: list[Para],
+    *,
+    default: str,
+    prefix: str = "Discussion › ",
+    named: Mapping[str, str] | None = None,
 ) -> list[Block]:
-    """Assign sections from headings; floats keep their own section without ending the flow's."""
+    """Assign sections from headings (`named` ones by the layout's own names); floats keep
+    their own section without ending the flow's."""
     running, float_section = default, None
     blocks: list[Block] = []
     for para in paras:
         if para.heading is not None:
-            name = layout.FRONT_SECTIONS.get(para.heading, prefix + para.heading)
+            name = (named or {}).get(para.heading, prefix + para.heading)
             if para.float_:
                 float_section = name
             else:
@@ -219,7 +252,9 @@ def _drop_duplicate_blocks(blocks: list[Block], tally: Tally) -> list[Block]:
     return out
 
 
-def _assemble(source: str, blocks: list[Block], tally: Tally) -> CleanedDocument:
+def _assemble(
+    source: str, title: str, profile: str, blocks: list[Block], tally: Tally
+) -> CleanedDocument:
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     offset = 0
@@ -228,5 +263,11 @@ def _assemble(source: str, blocks: list[Block], tally: Tally) -> CleanedDocument
         parts.append(block.text)
         offset += len(block.text) + 2
     return CleanedDocument(
-        source, "\n\n".join(parts), tuple(blocks), tuple(spans), dict(sorted(tally.counts.items()))
+        source,
+        title,
+        profile,
+        "\n\n".join(parts),
+        tuple(blocks),
+        tuple(spans),
+        dict(sorted(tally.counts.items())),
     )

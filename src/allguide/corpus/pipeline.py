@@ -13,12 +13,13 @@ from typing import Any
 from allguide.corpus.chunk import chunk_document
 from allguide.corpus.clean import clean_document
 from allguide.corpus.load import RawDocument, load_corpus
+from allguide.guidelines import get_profile
 from allguide.settings import ChunkingSettings, load_settings
 from allguide.types import Chunk
 
 # Bump when the index layout (metadata, ids) changes; cleaning and chunking changes are caught
 # by the fingerprint's hash of the chunks themselves.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,18 @@ class CorpusBuild:
 
 
 def build_from_raw(raw_docs: list[RawDocument], chunking: ChunkingSettings) -> CorpusBuild:
-    """Clean and chunk already-read documents (pure)."""
+    """Clean and chunk already-read documents (pure), each with the profile it names."""
     chunks: list[Chunk] = []
     documents: dict[str, str] = {}
     repairs: dict[str, int] = {}
     digest = hashlib.sha256()
     seen: set[str] = set()
     for raw in raw_docs:
-        digest.update(raw.source.encode() + b"\0" + raw.text.encode() + b"\0")
-        doc = clean_document(raw.text, source=raw.source)
+        for part in (raw.source, raw.profile, raw.title, raw.text):
+            digest.update(part.encode() + b"\0")
+        doc = clean_document(
+            raw.text, source=raw.source, profile=get_profile(raw.profile), title=raw.title
+        )
         documents[raw.source] = doc.text
         for name, count in doc.repairs.items():
             repairs[name] = repairs.get(name, 0) + count

@@ -82,6 +82,8 @@ class RawChunk:
             text=self.text,
             section=self.source,
             title=f"characters from {self.start}",
+            source=self.source,
+            source_title=self.source,
             page=None,
             kind=VANILLA_KIND,
             score=score,
@@ -131,6 +133,8 @@ class VanillaRetriever:
                 text=doc.page_content,
                 section=str(doc.metadata.get("source", "")),
                 title=f"characters from {doc.metadata.get('start', 0)}",
+                source=str(doc.metadata.get("source", "")),
+                source_title=str(doc.metadata.get("source", "")),
                 page=None,
                 kind=VANILLA_KIND,
                 # Chroma's default space is squared L2; for unit vectors cos = 1 - d/2.

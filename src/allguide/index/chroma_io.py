@@ -80,6 +80,8 @@ def _unit_meta(unit: Unit) -> dict[str, str | int]:
 def _chunk_meta(chunk: Chunk, order: int) -> dict[str, str | int]:
     return {
         "source": chunk.source,
+        "source_title": chunk.source_title,
+        "profile": chunk.profile,
         "section": chunk.section,
         "title": chunk.title,
         "page": chunk.page if chunk.page is not None else -1,
@@ -156,6 +158,8 @@ def _chunk_from(chunk_id: str, text: str, meta: Any) -> Chunk:
         chunk_id=chunk_id,
         text=text,
         source=str(meta.get("source", "")),
+        source_title=str(meta.get("source_title", "")),
+        profile=str(meta.get("profile", "generic")),
         section=str(meta.get("section", "")),
         title=str(meta.get("title", "")),
         page=None if page < 0 else page,

@@ -34,16 +34,7 @@ class Hit:
     lexical: float | None  # BM25 score, when the BM25 list saw it
 
     def passage(self) -> Passage:
-        c = self.chunk
-        return Passage(
-            chunk_id=c.chunk_id,
-            text=c.text,
-            section=c.section,
-            title=c.title,
-            page=c.page,
-            kind=c.kind,
-            score=round(self.score, 6),
-        )
+        return Passage.of(self.chunk, round(self.score, 6))
 
 
 class HybridRetriever:

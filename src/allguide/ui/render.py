@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Literal
 
+from allguide.guidelines import NCCN_ALL_2015
 from allguide.rules.common import verdict
 from allguide.tools import LABELS, RULES
 from allguide.types import Answer, Chunk, Citation, ToolCall, page_label
 
-BANNER = "2015 NCCN ALL guideline text only · not medical advice · runs offline"
+BANNER = f"{NCCN_ALL_2015.name} text only · not medical advice · runs offline"
 Kind = Literal["answer", "clarify", "refusal", "error"]
 TOOL_LABELS: Mapping[str, str] = LABELS
 """Tool name → label (calculator tab, tool block), read live from the rule registry."""
@@ -122,16 +123,25 @@ def render_sources(answer: Answer | None, *, turn: int, chunks: Mapping[str, Chu
     groups: dict[str, list[Citation]] = {}
     for cite in answer.citations:
         groups.setdefault(cite.chunk_id, []).append(cite)
-    blocks = [_source_block(cites, chunks.get(cid), turn=turn) for cid, cites in groups.items()]
+    # With more than one document in the index, each passage names the one it is from.
+    named = len({c.source for c in chunks.values()}) > 1
+    blocks = [
+        _source_block(cites, chunks.get(cid), turn=turn, named=named)
+        for cid, cites in groups.items()
+    ]
     return f'<div class="ag-sources">{head}{"".join(blocks)}</div>'
 
 
-def _source_block(cites: list[Citation], chunk: Chunk | None, *, turn: int) -> str:
+def _source_block(
+    cites: list[Citation], chunk: Chunk | None, *, turn: int, named: bool = False
+) -> str:
     first = cites[0]
     numbers = "".join(chip(c.n, turn=turn) for c in cites)
     kind = f" · {chunk.kind}" if chunk else ""
     meta = f"{escape(first.section)} · {page_label(first.page)}{kind}"
     title = f'<div class="ag-title">{escape(chunk.title)}</div>' if chunk else ""
+    if named:
+        title = f'<div class="ag-doc">{escape(first.source_title)}</div>{title}'
     quotes = [(c.n, c.quote) for c in cites]
     if chunk is None:
         text = "".join(f"<p>{highlight(q, [(n, q)], turn=turn)}</p>" for n, q in quotes)
