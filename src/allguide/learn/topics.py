@@ -26,7 +26,7 @@ TOPIC_LABELS: dict[str, str] = {
     "tki": "TKIs by ABL1 mutation",
     "diagnosis": "Diagnosis and immunophenotype",
     "cytogenetics": "Cytogenetic and molecular risk",
-    "relapsed": "Relapsed/refractory disease and regimens",
+    "relapsed": "Relapsed disease and treatment regimens",
     "supportive": "Supportive care",
 }
 # topic → (section, heading it must sit under or "" for any); a section may serve one topic
