@@ -200,24 +200,27 @@ _LEVELS = (("1", -3), ("5", -4), ("1.2", -4), ("1", -4), ("9", -5), ("5", -5), (
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _level(rng: Random, mantissa: str, exponent: int) -> tuple[str, Decimal]:
-    """A level written as a percent ("0.009%") or a power of ten ("9 × 10⁻⁵")."""
+def _level(rng: Random, mantissa: str, exponent: int, field: str) -> tuple[str, dict[str, float]]:
+    """A level written as a percent ("0.009%") or a power of ten ("9 × 10⁻⁵"), and the tool
+    input in the same form (`<field>_pct` or `<field>_fraction`)."""
     value = Decimal(mantissa).scaleb(exponent)
     if rng.random() < 0.5:
-        return f"{_n(float(value * 100))}%", value
-    return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}", value
+        pct = value * 100
+        return f"{_n(float(pct))}%", {f"{field}_pct": float(pct)}
+    power = f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    return power, {f"{field}_fraction": float(value)}
 
 
 def mrd_case(rng: Random) -> Case:
     """An MRD level around 1 × 10⁻⁴ and the assay's sensitivity."""
-    level_text, level = _level(rng, *rng.choice(_LEVELS))
-    sens_text, sens = _level(rng, "1", rng.choice((-3, -4, -5, -5, -6)))
+    level_text, level = _level(rng, *rng.choice(_LEVELS), "mrd")
+    sens_text, sens = _level(rng, "1", rng.choice((-3, -4, -5, -5, -6)), "assay_sensitivity")
     method = rng.choice(("multicolor flow cytometry", "RQ-PCR"))
     text = (
         f"{_patient(rng, 'B-ALL')} in morphologic CR after induction has MRD by {method} of "
         f"{level_text} (assay sensitivity {sens_text})."
     )
-    return text, {"mrd_fraction": float(level), "assay_sensitivity_fraction": float(sens)}
+    return text, {**level, **sens}
 
 
 NAMED = (
