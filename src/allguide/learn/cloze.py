@@ -2,9 +2,10 @@
 "<1 × 10⁻⁴ (<0.01%)").
 
 Only rules are blanked, not study results: the units of the algorithm pages and of the
-"NCCN Recommendations" Discussion sections. The distractors are other thresholds of the same kind
+"NCCN Recommendations" Discussion sections (and the frequencies of the descriptive
+cytogenetics section, `topics.DESCRIPTIVE`). The distractors are other thresholds of the same kind
 (percent, count per mcL, power of ten) that the guideline itself states elsewhere in the
-topic (else anywhere), so no number is invented; a distractor is dropped when the sentence
+topic (in a rule or a study), so no number is invented; a distractor is dropped when the sentence
 with it filled in occurs verbatim anywhere in the guideline (it would also be correct).
 """
 
@@ -15,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from random import Random
 
 from allguide.corpus.units import Unit
-from allguide.learn.model import QuizItem, item_id
-from allguide.types import Chunk, Citation
+from allguide.learn.model import QuizItem
+from allguide.learn.statements import GuidelineText, recall_item
+from allguide.learn.topics import DESCRIPTIVE
+from allguide.types import Chunk
 
 BLANK = "___"
-MAX_OPTIONS = 4
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _POWER = r"\s?×\s?10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+"
 _UNIT = r"\s?(?:%|/mcL|/microL)"
@@ -27,6 +29,7 @@ _TOKEN = (
     rf"(?:[<>≤≥]\s?|\b(?:at least|more than|less than|fewer than) ){_NUMBER}(?:{_POWER}|{_UNIT})"
 )
 THRESHOLD = re.compile(rf"{_TOKEN}(?:{_UNIT})?(?: \({_TOKEN}\))?")
+FREQUENCY = re.compile(rf"{THRESHOLD.pattern}|(?<![\d.,–])\d+%(?:(?:–| to )\d+%)?")
 
 
 _WORDS = {"at least ": "≥", "more than ": ">", "less than ": "<", "fewer than ": "<"}
@@ -51,31 +54,38 @@ def canonical(token: str) -> str:
 
 def _is_rule(section: str) -> bool:
     """Algorithm pages and the Discussion's "NCCN Recommendations" sections state the rules;
-    the rest of the Discussion reports studies."""
-    return not section.startswith("Discussion") or section.startswith(
-        "Discussion › NCCN Recommendations"
+    the rest of the Discussion reports studies (but for the `DESCRIPTIVE` sections)."""
+    return (
+        not section.startswith("Discussion")
+        or section.startswith("Discussion › NCCN Recommendations")
+        or section in DESCRIPTIVE
     )
 
 
-def _tokens(units: Sequence[Unit]) -> list[str]:
+def _pattern(section: str) -> re.Pattern[str]:
+    return FREQUENCY if section in DESCRIPTIVE else THRESHOLD
+
+
+def _tokens(units: Sequence[Unit], chunks: Mapping[str, Chunk]) -> list[str]:
     """The thresholds the units state, one spelling per value."""
     found: dict[str, str] = {}
     for unit in units:
-        for match in THRESHOLD.finditer(unit.display):
+        for match in _pattern(chunks[unit.chunk_id].section).finditer(unit.display):
             token = " ".join(match.group().split())
             found.setdefault(canonical(token), token)
     return list(found.values())
 
 
-def cloze_items(topic: str, units: list[Unit], chunks: Mapping[str, Chunk]) -> list[QuizItem]:
+def cloze_items(
+    topic: str, units: list[Unit], chunks: Mapping[str, Chunk], text: GuidelineText
+) -> list[QuizItem]:
     """One cloze item per rule unit of `topic` that states a threshold (its first one)."""
-    texts = [" ".join(chunk.text.split()) for chunk in chunks.values()]
     rules = [u for u in units if _is_rule(chunks[u.chunk_id].section)]
-    near = _tokens(rules)
+    near = _tokens(units, chunks)
     items: list[QuizItem] = []
     for unit in rules:
         sentence = unit.display
-        match = THRESHOLD.search(sentence)
+        match = _pattern(chunks[unit.chunk_id].section).search(sentence)
         if match is None:
             continue
         key = " ".join(match.group().split())
@@ -85,33 +95,10 @@ def cloze_items(topic: str, units: list[Unit], chunks: Mapping[str, Chunk]) -> l
             for token in near
             if threshold_kind(token) == threshold_kind(key)
             and canonical(token) != canonical(key)
-            and not any(blanked.replace(BLANK, token) in text for text in texts)
+            and not text.states(blanked.replace(BLANK, token))
         ]
-        if not wrong:
-            continue
-        rng = Random(unit.unit_id)
-        options = [key, *rng.sample(wrong, min(MAX_OPTIONS - 1, len(wrong)))]
-        rng.shuffle(options)
-        chunk = chunks[unit.chunk_id]
-        question = f'Fill in the blank ({chunk.section}): "{blanked}"'
-        items.append(
-            QuizItem(
-                id=item_id("recall", topic, question, key),
-                kind="recall",
-                topic=topic,
-                question=question,
-                options=options,
-                answer=key,
-                explanation=f'{chunk.section}: "{sentence}" [1]',
-                citations=[
-                    Citation(
-                        n=1,
-                        chunk_id=chunk.chunk_id,
-                        section=chunk.section,
-                        page=chunk.page,
-                        quote=unit.text,
-                    )
-                ],
-            )
-        )
+        question = f'Fill in the blank ({chunks[unit.chunk_id].section}): "{blanked}"'
+        item = recall_item(topic, unit, chunks, question, key, wrong, Random(unit.unit_id))
+        if item is not None:
+            items.append(item)
     return items

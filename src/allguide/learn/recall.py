@@ -4,8 +4,9 @@ Three kinds, all built from the quotable units of the chunks (`corpus/units.py`)
 - definition → term and term → definition, from the definitions and table rows ("CNS-2: WBC
   <5/mcL in CSF with presence of lymphoblasts."); the distractors are the sibling units under
   the same heading (CNS-1/2/3; CR, CRi, refractory, PD, relapse), topped up from the topic's
-  other definitions. A sibling with the same term or the same definition is never offered:
-  it would also be correct.
+  other definitions. A sibling with the same term or definition (or one containing the
+  other), or one whose pairing the guideline states anywhere, is never offered: it would
+  also be correct.
 - threshold cloze (`cloze.py`).
 - which-option: "Which TKIs are listed for F317L?", keyed and checked by the TKI rule tool.
 
@@ -22,13 +23,13 @@ from random import Random
 from allguide.corpus.units import Unit, chunk_units
 from allguide.learn.cases import NAMED
 from allguide.learn.cloze import cloze_items
-from allguide.learn.model import QuizItem, item_id
+from allguide.learn.model import QuizItem
+from allguide.learn.statements import MAX_OPTIONS, GuidelineText, recall_item
 from allguide.learn.topics import TOPICS, in_topic
 from allguide.learn.vignettes import tool_item
 from allguide.rules.provenance import QuoteResolver
-from allguide.types import Chunk, Citation
+from allguide.types import Chunk
 
-MAX_OPTIONS = 4
 _DEFINED = ("definition", "row")
 _CACHE: dict[tuple[str, ...], list[QuizItem]] = {}
 
@@ -44,21 +45,14 @@ def recall_items(chunks: Mapping[str, Chunk], topic: str | None) -> list[QuizIte
 
 def _all_items(chunks: Mapping[str, Chunk]) -> list[QuizItem]:
     units = [u for u in chunk_units([chunks[cid] for cid in chunks]) if u.quotable]
+    text = GuidelineText(chunks)
     items: list[QuizItem] = []
     for topic in TOPICS:
         mine = [u for u in units if in_topic(topic, chunks[u.chunk_id].section, u.context)]
-        items += _definition_items(topic, mine, chunks)
-        items += cloze_items(topic, mine, chunks)
+        items += _definition_items(topic, mine, chunks, text)
+        items += cloze_items(topic, mine, chunks, text)
     items += _tki_items(chunks)
     return items
-
-
-def unit_citation(unit: Unit, chunks: Mapping[str, Chunk]) -> Citation:
-    """Citation [1] of a unit: its verbatim text in its chunk."""
-    chunk = chunks[unit.chunk_id]
-    return Citation(
-        n=1, chunk_id=chunk.chunk_id, section=chunk.section, page=chunk.page, quote=unit.text
-    )
 
 
 def where(unit: Unit, chunks: Mapping[str, Chunk]) -> str:
@@ -74,41 +68,24 @@ def _body(unit: Unit) -> str:
     return text[len(lead) :].strip() if unit.label and text.startswith(lead) else ""
 
 
-def _definition_items(topic: str, units: list[Unit], chunks: Mapping[str, Chunk]) -> list[QuizItem]:
+def _definition_items(
+    topic: str, units: list[Unit], chunks: Mapping[str, Chunk], text: GuidelineText
+) -> list[QuizItem]:
     defined = [u for u in units if u.kind in _DEFINED and _body(u)]
-    items: list[QuizItem] = []
+    items: list[QuizItem | None] = []
     for unit in defined:
         siblings = [u for u in defined if u.context == unit.context and _fits(u, unit)]
         if len(siblings) < MAX_OPTIONS - 1:
             siblings += [u for u in defined if _fits(u, unit) and u not in siblings]
         rng = Random(unit.unit_id)
-        others = rng.sample(siblings, min(MAX_OPTIONS - 1, len(siblings)))
-        if not others:
-            continue
-        explanation = f'{where(unit, chunks)}: "{unit.display}" [1]'
-        cited = [unit_citation(unit, chunks)]
-        term_q = (
-            f'Which term does the guideline ({where(unit, chunks)}) define as: "{_body(unit)}"?'
-        )
-        def_q = f"How does the guideline ({where(unit, chunks)}) define {unit.label}?"
-        for question, answer, options in (
-            (term_q, unit.label, [unit.label, *(u.label for u in others)]),
-            (def_q, _body(unit), [_body(unit), *(_body(u) for u in others)]),
-        ):
-            rng.shuffle(options)
-            items.append(
-                QuizItem(
-                    id=item_id("recall", topic, question, answer),
-                    kind="recall",
-                    topic=topic,
-                    question=question,
-                    options=options,
-                    answer=answer,
-                    explanation=explanation,
-                    citations=cited,
-                )
-            )
-    return items
+        label, body, place = unit.label, _body(unit), where(unit, chunks)
+        terms = [u.label for u in siblings if not text.states(f"{u.label}: {body}")]
+        bodies = [_body(u) for u in siblings if not text.states(f"{label}: {_body(u)}")]
+        question = f'Which term does the guideline ({place}) define as: "{body}"?'
+        items.append(recall_item(topic, unit, chunks, question, label, terms, rng))
+        question = f"How does the guideline ({place}) define {label}?"
+        items.append(recall_item(topic, unit, chunks, question, body, bodies, rng))
+    return [item for item in items if item is not None]
 
 
 def _fits(other: Unit, unit: Unit) -> bool:

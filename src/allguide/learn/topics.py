@@ -67,6 +67,10 @@ SECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "supportive": (("ALL-B", ""),),
 }
 
+DESCRIPTIVE: frozenset[str] = frozenset({"Discussion › Cytogenetic and Molecular Subtypes"})
+"""Discussion sections that describe the disease rather than report studies: their rules and
+the frequencies they state ("the most common subtype among adults (25%)") are clozed."""
+
 
 def in_topic(topic: str, section: str, heading: str) -> bool:
     """Whether a unit of `section`, under `heading`, belongs to `topic`."""
