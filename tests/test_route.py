@@ -216,3 +216,39 @@ def test_mediastinal_spd_at_cr_is_read_between_baseline_and_now() -> None:
     }
     two = _one("Mediastinal SPD 40 cm² at diagnosis, in CRu now at 9 cm².", "mediastinal_response")
     assert "spd_at_cr_or_cru" not in two.inputs
+
+
+def test_spd_at_cr_is_the_middle_area_nearest_the_cr_mention() -> None:
+    # an allguide quiz vignette the router misread ("at CR" was not a prior CR: NR, not relapse)
+    request = _one(
+        "Baseline mediastinal SPD 20 cm²; SPD 0 cm² at CR; on today's CT the SPD is 12 cm².",
+        "mediastinal_response",
+    )
+    assert request.inputs == {
+        "baseline_spd": 20.0,
+        "current_spd": 12.0,
+        "prior_cr_or_cru": True,
+        "spd_at_cr_or_cru": 0.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # allguide quiz vignettes the router misread (the sensitivity was dropped: needs_input)
+        (
+            "End-of-induction MRD by RQ-PCR is 0.009%; the assay sensitivity is 1 × 10⁻⁶.",
+            {"mrd_pct": 0.009, "assay_sensitivity_fraction": 1e-06},
+        ),
+        (
+            "End-of-induction MRD by flow cytometry is 9 × 10⁻⁵; the assay sensitivity is 0.001%.",
+            {"mrd_fraction": 9e-05, "assay_sensitivity_pct": 0.001},
+        ),
+        (
+            "MRD 0.005%, assay sensitivity: 0.001%.",
+            {"mrd_pct": 0.005, "assay_sensitivity_pct": 0.001},
+        ),
+    ],
+)
+def test_mrd_sensitivity_is_read_after_is_or_a_colon(text: str, expected: dict[str, float]) -> None:
+    assert _one(text, "mrd_status").inputs == expected

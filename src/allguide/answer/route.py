@@ -223,19 +223,22 @@ def mediastinal_request(text: str) -> ToolRequest | None:
     if len(areas) < 2:
         return None
     inputs: dict[str, Any] = {"baseline_spd": areas[0], "current_spd": areas[-1]}
-    prior = re.search(r"after (?:achieving |a )?(?:CR or CRu|CRu?)\b|\bin CRu?\b", text)
+    prior = re.search(r"(?:after (?:achieving |a )?|\bin |\bat )(?:CR or CRu|CRu?)\b", text)
     if prior:
         inputs["prior_cr_or_cru"] = True
-        # "… after achieving CR or CRu the SPD was 6 cm², and now 8 cm²": the area after the
-        # CR/CRu mention, when it is not the last one, is the SPD at CR/CRu.
-        after = [m for m in AREA.finditer(text) if m.start() > prior.start()]
-        if len(areas) >= 3 and len(after) >= 2:
-            inputs["spd_at_cr_or_cru"] = units.parse_count(after[0].group(1))
+        # "baseline 80 cm²; 6 cm² at CRu; now 8 cm²": of the areas between the first and the
+        # last, the one nearest the CR/CRu mention is the SPD at CR/CRu.
+        middle = list(AREA.finditer(text))[1:-1]
+        if middle:
+            at_cr = min(middle, key=lambda m: abs(m.start() - prior.start()))
+            inputs["spd_at_cr_or_cru"] = units.parse_count(at_cr.group(1))
     return _request("mediastinal_response", inputs)
 
 
 _SENSITIVITY = re.compile(
-    rf"sensitivity\s*(?:of|level|threshold)?\s*(?:<|≤)?\s*(?:{NUM}\s*%|{EXPONENT})", re.I
+    rf"sensitivity\s*(?:of|level|threshold)?\s*(?:is|was|[:=])?\s*(?:<|≤)?\s*"
+    rf"(?:{NUM}\s*%|{EXPONENT})",
+    re.I,
 )
 
 

@@ -15,20 +15,10 @@ from fractions import Fraction
 from random import Random
 from typing import Any
 
+from allguide.learn.molecular import mrd_case, tki_case
+from allguide.learn.wording import Case, patient
+from allguide.learn.wording import number as _n
 from allguide.rules import units
-
-Case = tuple[str, dict[str, Any]]  # vignette text, tool input
-
-
-def _n(value: float) -> str:
-    """A number as a lab writes it: 4, 4.5, 5,000."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-
-
-def _patient(rng: Random, what: str) -> str:
-    age = rng.choice((19, 23, 27, 34, 41, 46, 52, 58, 63, 67))
-    who = rng.choice(("man", "woman"))
-    return f"A {age}-year-old {who} with {what}"
 
 
 def cns_case(rng: Random) -> Case:
@@ -36,11 +26,18 @@ def cns_case(rng: Random) -> Case:
     blasts = rng.random() < 0.8
     if rng.random() < 0.35 and blasts:
         return _traumatic_case(rng)
-    wbc = float(rng.choice((0, 1, 2, 3, 4, 5, 5, 6, 7, 9, 12, 25, 60)))
-    finding = "lymphoblasts seen on cytospin" if blasts else "no lymphoblasts on cytospin"
-    text = (
-        f"{_patient(rng, 'newly diagnosed B-ALL')} has a diagnostic lumbar puncture (not "
-        f"traumatic): CSF WBC {_n(wbc)}/mcL with {finding}."
+    counts = (1, 2, 3, 4, 5, 5, 6, 7, 9, 12, 25, 60)  # blasts in a cell-free CSF: not a case
+    wbc = float(rng.choice(counts if blasts else (0, *counts)))
+    who = patient(rng, "newly diagnosed B-ALL")
+    text = rng.choice(
+        (
+            f"{who} has a diagnostic lumbar puncture (not traumatic): CSF WBC {_n(wbc)}/mcL "
+            f"with {'lymphoblasts seen' if blasts else 'no lymphoblasts'} on cytospin.",
+            f"Diagnostic LP in a patient with B-ALL: atraumatic tap, CSF WBC {_n(wbc)}/µL, "
+            f"cytospin {'shows lymphoblasts' if blasts else 'negative for lymphoblasts'}.",
+            f"{who}: clean LP, CSF {_n(wbc)} WBC/mcL; "
+            f"{'lymphoblasts' if blasts else 'no lymphoblasts'} identified on cytospin.",
+        )
     )
     return text, {"csf_wbc_per_mcl": wbc, "csf_blasts_present": blasts}
 
@@ -63,7 +60,7 @@ def _traumatic_case(rng: Random) -> Case:
     blood_ratio = Fraction(blood_wbc * 1000) / Fraction(str(blood_rbc)) / 1_000_000
     csf_rbc = max(1, round(Fraction(csf_wbc) / (fold * blood_ratio)))
     text = (
-        f"{_patient(rng, 'newly diagnosed B-ALL')} and circulating blasts has a traumatic "
+        f"{patient(rng, 'newly diagnosed B-ALL')} and circulating blasts has a traumatic "
         f"lumbar puncture: CSF WBC {_n(csf_wbc)}/mcL with lymphoblasts on cytospin, CSF RBC "
         f"{_n(csf_rbc)}/mcL. Blood WBC {_n(blood_wbc)} ×10⁹/L, blood RBC {blood_rbc:.1f} ×10¹²/L."
     )
@@ -97,14 +94,22 @@ def response_case(rng: Random) -> Case:
     tlh = rng.random() < (0.9 if blasts < 5 else 0.3)
     circulating = rng.random() < (0.3 if setting == "follow" else 0.1)
     emd = rng.random() < 0.1
-    increase = (
-        rng.choice((10, 24, 25, 26, 40)) if setting != "follow" and rng.random() < 0.3 else None
+    # a blast increase only where CR is not met already (CR with rising blasts is no case)
+    rising = setting != "follow" and blasts >= 5 and rng.random() < 0.5
+    increase = rng.choice((10, 24, 25, 26, 40)) if rising else None
+    intro = rng.choice(
+        {
+            "end": (
+                "has a bone marrow assessment at the end of induction",
+                "has a day 28 bone marrow assessment after induction",
+            ),
+            "during": ("has an interim bone marrow assessment on day 14 of therapy",),
+            "follow": (
+                "previously in CR has a follow-up bone marrow assessment",
+                "in CR1 for 14 months has a follow-up bone marrow assessment",
+            ),
+        }[setting]
     )
-    intro = {
-        "end": "has a bone marrow assessment at the end of induction",
-        "during": "has an interim bone marrow assessment on day 14 of therapy",
-        "follow": "previously in CR has a follow-up bone marrow assessment",
-    }[setting]
     findings = [
         f"marrow shows {_n(blasts)}% blasts",
         "trilineage hematopoiesis" if tlh else "no trilineage hematopoiesis",
@@ -115,7 +120,7 @@ def response_case(rng: Random) -> Case:
     ]
     if increase is not None:
         findings.append(f"a {increase}% increase in absolute marrow blasts since the last count")
-    text = f"{_patient(rng, 'Ph-negative B-ALL')} {intro}: {'; '.join(findings)}."
+    text = f"{patient(rng, 'Ph-negative B-ALL')} {intro}: {'; '.join(findings)}."
     payload: dict[str, Any] = {
         "circulating_blasts": circulating,
         "extramedullary_disease": emd,
@@ -137,12 +142,19 @@ def cns_response_case(rng: Random) -> Case:
     now = rng.choice(("CNS-1", "CNS-2", "CNS-3"))
     prior = at_diagnosis != "CNS-1" and now != "CNS-1" and rng.random() < 0.4
     signs = rng.random() < 0.12
-    history = " CNS remission was achieved after induction." if prior else ""
     palsy = " The patient now has a new facial nerve palsy." if signs else ""
-    text = (
-        f"{_patient(rng, 'B-ALL')} had {at_diagnosis} status at diagnosis.{history} "
-        f"A lumbar puncture now shows {now} status.{palsy}"
-    )
+    if rng.random() < 0.5:
+        history = " CNS remission was achieved after induction." if prior else ""
+        text = (
+            f"{patient(rng, 'B-ALL')} had {at_diagnosis} status at diagnosis.{history} "
+            f"A lumbar puncture now shows {now} status.{palsy}"
+        )
+    else:
+        history = " CNS remission was reached after induction;" if prior else ""
+        text = (
+            f"B-ALL, {at_diagnosis} at diagnosis;{history} after further intrathecal therapy the "
+            f"CSF now shows {now}.{palsy}"
+        )
     payload: dict[str, Any] = {
         "cns_status_at_diagnosis": at_diagnosis,
         "current_cns_status": now,
@@ -158,10 +170,15 @@ def mediastinal_case(rng: Random) -> Case:
     if rng.random() < 0.2:
         at_cr = Decimal(rng.choice((0, 0, 4, 6)))
         now = at_cr + Decimal(rng.choice((0, 0, 2, 5, 12)))
-        text = (
-            f"{_patient(rng, 'T-ALL and a mediastinal mass')} had a baseline SPD of "
-            f"{_n(float(base))} cm²; after achieving CR or CRu the SPD was {_n(float(at_cr))} "
-            f"cm², and the current CT shows an SPD of {_n(float(now))} cm²."
+        reached = "CR" if at_cr == 0 else "CRu"
+        text = rng.choice(
+            (
+                f"{patient(rng, 'T-ALL and a mediastinal mass')} had a baseline SPD of "
+                f"{_n(float(base))} cm²; after achieving {reached} the SPD was "
+                f"{_n(float(at_cr))} cm², and the current CT shows an SPD of {_n(float(now))} cm².",
+                f"Baseline mediastinal SPD {_n(float(base))} cm²; SPD {_n(float(at_cr))} cm² at "
+                f"{reached}; on today's CT the SPD is {_n(float(now))} cm².",
+            )
         )
         return text, {
             "baseline_spd": float(base),
@@ -188,69 +205,16 @@ def mediastinal_case(rng: Random) -> Case:
         )
     )
     now = base * Decimal(factor)
-    text = (
-        f"{_patient(rng, 'T-ALL and a mediastinal mass')} had a mediastinal SPD of "
-        f"{_n(float(base))} cm² by CT at diagnosis; after induction the SPD is "
-        f"{_n(float(now))} cm²."
+    text = rng.choice(
+        (
+            f"{patient(rng, 'T-ALL and a mediastinal mass')} had a mediastinal SPD of "
+            f"{_n(float(base))} cm² by CT at diagnosis; after induction the SPD is "
+            f"{_n(float(now))} cm².",
+            f"T-ALL with a mediastinal mass: the SPD went from {_n(float(base))} cm² at diagnosis "
+            f"to {_n(float(now))} cm² after induction.",
+        )
     )
     return text, {"baseline_spd": float(base), "current_spd": float(now)}
-
-
-_LEVELS = (("1", -3), ("5", -4), ("1.2", -4), ("1", -4), ("9", -5), ("5", -5), ("1", -5), ("3", -6))
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _level(rng: Random, mantissa: str, exponent: int, field: str) -> tuple[str, dict[str, float]]:
-    """A level written as a percent ("0.009%") or a power of ten ("9 × 10⁻⁵"), and the tool
-    input in the same form (`<field>_pct` or `<field>_fraction`)."""
-    value = Decimal(mantissa).scaleb(exponent)
-    if rng.random() < 0.5:
-        pct = value * 100
-        return f"{_n(float(pct))}%", {f"{field}_pct": float(pct)}
-    power = f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
-    return power, {f"{field}_fraction": float(value)}
-
-
-def mrd_case(rng: Random) -> Case:
-    """An MRD level around 1 × 10⁻⁴ and the assay's sensitivity."""
-    level_text, level = _level(rng, *rng.choice(_LEVELS), "mrd")
-    sens_text, sens = _level(rng, "1", rng.choice((-3, -4, -5, -5, -6)), "assay_sensitivity")
-    method = rng.choice(("multicolor flow cytometry", "RQ-PCR"))
-    text = (
-        f"{_patient(rng, 'B-ALL')} in morphologic CR after induction has MRD by {method} of "
-        f"{level_text} (assay sensitivity {sens_text})."
-    )
-    return text, {**level, **sens}
-
-
-NAMED = (
-    "Y253H",
-    "E255K",
-    "E255V",
-    "V299L",
-    "T315A",
-    "T315I",
-    "F317L",
-    "F317V",
-    "F317I",
-    "F317C",
-    "F359V",
-    "F359C",
-    "F359I",
-)
-OTHER = ("M244V", "G250E", "Q252H", "M351T", "H396R", "E459K")
-
-
-def tki_case(rng: Random) -> Case:
-    """Relapsed Ph-positive ALL with one or two ABL1 kinase-domain mutations."""
-    count = 1 if rng.random() < 0.7 else 2
-    mutations = rng.sample(NAMED if rng.random() < 0.8 else NAMED + OTHER, count)
-    shown = " and ".join(mutations)
-    text = (
-        f"{_patient(rng, 'Ph-positive ALL')} relapses on imatinib-based therapy; ABL1 "
-        f"kinase domain mutation testing shows {shown}."
-    )
-    return text, {"mutations": mutations}
 
 
 CASES: dict[str, Callable[[Random], Case]] = {

@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from random import Random
 
 from allguide.corpus.units import Unit, chunk_units
-from allguide.learn.cases import NAMED
 from allguide.learn.cloze import cloze_items
 from allguide.learn.model import QuizItem
+from allguide.learn.molecular import NAMED
 from allguide.learn.statements import MAX_OPTIONS, GuidelineText, recall_item
 from allguide.learn.topics import TOPICS, in_topic
 from allguide.learn.vignettes import tool_item

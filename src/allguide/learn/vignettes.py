@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
-from allguide.learn.cases import CASES, NAMED, OTHER
+from allguide.learn.cases import CASES
 from allguide.learn.model import ItemKind, QuizItem, ToolUse, item_id
+from allguide.learn.molecular import NAMED, OTHER
 from allguide.rules.provenance import QuoteResolver
 from allguide.tools import RULES, run_rule
 from allguide.types import Chunk, Citation
