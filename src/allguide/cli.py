@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from allguide.commands import ask, evaluate, feedback, ingest, retrieve, serve, tool
+from allguide.commands import ask, evaluate, feedback, ingest, quiz, retrieve, serve, tool
 from allguide.commands.common import Subparsers
 from allguide.errors import AllguideError
 
@@ -31,7 +31,7 @@ class Command(Protocol):
 
 
 # Every subcommand, in `allguide --help` order. Adding one: import its module, list it here.
-COMMANDS: tuple[Command, ...] = (ingest, retrieve, evaluate, ask, tool, serve, feedback)
+COMMANDS: tuple[Command, ...] = (ingest, retrieve, evaluate, ask, tool, quiz, serve, feedback)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
