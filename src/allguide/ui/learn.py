@@ -8,10 +8,11 @@ fails shows a note and leaves the session and the page as they were.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
-import os
 import random
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,11 +117,9 @@ class LearnTab:
         """A temporary file for one download (the only thing the tab writes)."""
         if self._exports is None:
             self._exports = Path(tempfile.mkdtemp(prefix="allguide-learn-"))
-        handle, name = tempfile.mkstemp(
-            prefix=f"quiz-{session.seed}-", suffix=f".{suffix}", dir=self._exports
-        )
-        os.close(handle)
-        path = Path(name)
+            atexit.register(shutil.rmtree, self._exports, ignore_errors=True)
+        # a folder per file, so the browser saves it under a plain name
+        path = Path(tempfile.mkdtemp(dir=self._exports)) / f"allguide-quiz-{session.seed}.{suffix}"
         path.write_text(text, encoding="utf-8", newline="")
         return path
 
@@ -131,47 +130,55 @@ def build_learn_tab(chunks: Mapping[str, Chunk]) -> None:
     state = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            with gr.Row(equal_height=False):
+            with gr.Row(equal_height=True):
                 topic = gr.Dropdown(
                     [("All topics", "all"), *((TOPIC_LABELS[t], t) for t in TOPICS)],
                     value="all",
                     label="Topic",
                     elem_id="learn-topic",
                     scale=3,
+                    min_width=220,
                 )
-                kind = gr.Radio(list(KINDS), value="mixed", label="Kind", elem_id="learn-kind")
-            with gr.Row(equal_height=False):
-                length = gr.Slider(
-                    1, MAX_LENGTH, value=10, step=1, label="Questions", elem_id="learn-length"
+                kind = gr.Dropdown(
+                    list(KINDS), value="mixed", label="Kind", elem_id="learn-kind", min_width=130
+                )
+                length = gr.Number(
+                    value=10,
+                    minimum=1,
+                    maximum=MAX_LENGTH,
+                    precision=0,
+                    label="Questions",
+                    elem_id="learn-length",
+                    min_width=90,
                 )
                 seed = gr.Textbox(
-                    label="Seed (optional)",
-                    info="Blank draws a new quiz; a seed repeats one.",
+                    label="Seed",
+                    placeholder="blank: new",
                     elem_id="learn-seed-input",
                     max_lines=1,
                     max_length=12,
+                    min_width=100,
                 )
-                start = gr.Button("Start", variant="primary", elem_id="learn-start", scale=0)
+                start = gr.Button(
+                    "Start", variant="primary", elem_id="learn-start", min_width=90, scale=0
+                )
             header = gr.HTML(learn_view.INTRO, elem_id="learn-header")
             bar = gr.HTML("", elem_id="learn-progress")
             question = gr.HTML("", elem_id="learn-question")
             options = gr.Radio([], label="Your answer", elem_id="learn-options", visible=False)
             with gr.Row():
                 answer = gr.Button(
-                    "Answer", variant="primary", elem_id="learn-answer", interactive=False
+                    "Answer", variant="primary", elem_id="learn-answer", interactive=False, scale=0
                 )
-                advance = gr.Button("Next", elem_id="learn-next", interactive=False)
+                advance = gr.Button("Next", elem_id="learn-next", interactive=False, scale=0)
             note = gr.HTML("", elem_id="learn-note")
             feedback = gr.HTML("", elem_id="learn-feedback")
             summary = gr.HTML("", elem_id="learn-summary")
             with gr.Row():
-                review = gr.Button("Review what I missed", elem_id="learn-review", visible=False)
-                csv_file = gr.DownloadButton(
-                    "Download results (CSV)", elem_id="learn-csv", visible=False
-                )
-                json_file = gr.DownloadButton(
-                    "Download results (JSON)", elem_id="learn-json", visible=False
-                )
+                small: dict[str, Any] = {"visible": False, "size": "md", "scale": 0}
+                review = gr.Button("Review what I missed", elem_id="learn-review", **small)
+                csv_file = gr.DownloadButton("Results as CSV", elem_id="learn-csv", **small)
+                json_file = gr.DownloadButton("Results as JSON", elem_id="learn-json", **small)
         with gr.Column(scale=2, min_width=360):
             sources = gr.HTML(learn_view.EMPTY_SOURCES, elem_id="learn-sources")
     outputs = [state, header, bar, question, options, answer, advance, feedback, summary, review]

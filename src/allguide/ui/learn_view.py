@@ -107,7 +107,7 @@ def feedback(session: LearnSession) -> str:
 def explain(item: QuizItem, number: int) -> str:
     """The item's explanation, the rule tool that keyed it, and chips for its citations."""
     body = _own_ids(render.with_chips(item.explanation, item.citations, turn=number))
-    parts = [f'<p class="ag-p ag-explanation">{body}</p>']
+    parts = [f'<div class="ag-explanation">{body}</div>']
     if item.tool is not None:
         label = render.TOOL_LABELS.get(item.tool.name, item.tool.name)
         parts.append(
@@ -168,8 +168,8 @@ def review(session: LearnSession) -> str:
         return '<div class="ag-review"><p>You missed nothing.</p></div>'
     entries = "".join(
         f'<li><div class="ag-learn-q">{render.text_html(session.items[i].question)}</div>'
-        f"<p>You answered “{escape(a.choice)}”; the answer is "
-        f"“{escape(session.items[i].answer)}”.</p>{explain(session.items[i], i + 1)}</li>"
+        f"<div>You answered “{escape(a.choice)}”; the answer is "
+        f"“{escape(session.items[i].answer)}”.</div>{explain(session.items[i], i + 1)}</li>"
         for i, a in missed
     )
     return (

@@ -60,6 +60,8 @@ CSS = """
 .ag-score {font-size: 1.1em; font-weight: 700; margin: .4em 0}
 .ag-review ol {margin: .3em 0 0 1.2em}
 .ag-review li {margin-bottom: .8em}
+.ag-explanation {margin: .3em 0; line-height: 1.5}
+.ag-learn-scores, .ag-learn-scores tr {margin: .2em 0 .4em; border: none !important}
 """
 
 # Chips jump to their passage in the sources panel (opening it), waiting briefly when a
