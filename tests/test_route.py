@@ -171,3 +171,48 @@ def test_plain_questions_route_nowhere() -> None:
         "How is refractory disease defined?",
     ]:
         assert parse_requests(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "prior"),
+    [
+        # allguide quiz vignettes the router misread (prior remission dropped: CNS relapse
+        # came out as "no CNS remission")
+        (
+            "A 58-year-old woman with B-ALL had CNS-3 status at diagnosis. CNS remission was "
+            "achieved after induction. A lumbar puncture now shows CNS-3 status.",
+            True,
+        ),
+        ("CNS-2 at diagnosis, previously in CNS remission; the CSF now shows CNS-3.", True),
+        ("CNS-2 at diagnosis; CNS remission was never achieved; now CNS-3.", False),
+        ("CNS-3 at diagnosis; now CNS-3 status.", None),
+    ],
+)
+def test_cns_response_reads_a_prior_cns_remission(text: str, prior: bool | None) -> None:
+    inputs = _one(text, "cns_response").inputs
+    assert inputs.get("prior_cns_remission") is prior
+
+
+def test_prior_cns_remission_is_not_read_for_cns_1_at_diagnosis() -> None:
+    # the tool refuses a prior remission after CNS-1 at diagnosis; never infer one
+    inputs = _one(
+        "CNS-1 at diagnosis; CNS remission was achieved; now CNS-3.", "cns_response"
+    ).inputs
+    assert "prior_cns_remission" not in inputs
+
+
+def test_mediastinal_spd_at_cr_is_read_between_baseline_and_now() -> None:
+    # an allguide quiz vignette the router misread (SPD at CR/CRu dropped: needs_input)
+    request = _one(
+        "A 67-year-old man with T-ALL and a mediastinal mass had a baseline SPD of 80 cm²; after "
+        "achieving CR or CRu the SPD was 6 cm², and the current CT shows an SPD of 8 cm².",
+        "mediastinal_response",
+    )
+    assert request.inputs == {
+        "baseline_spd": 80.0,
+        "current_spd": 8.0,
+        "prior_cr_or_cru": True,
+        "spd_at_cr_or_cru": 6.0,
+    }
+    two = _one("Mediastinal SPD 40 cm² at diagnosis, in CRu now at 9 cm².", "mediastinal_response")
+    assert "spd_at_cr_or_cru" not in two.inputs

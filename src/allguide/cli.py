@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from allguide.errors import AllguideError, BadInputError
+from allguide.learn.cli import add_parser as add_quiz_parser
 from allguide.validate import MAX_K, parse_json
 
 Handler = Callable[[argparse.Namespace], int]
@@ -175,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_serve)
 
+    add_quiz_parser(sub)  # allguide/learn/cli.py
     p = sub.add_parser("feedback", help="work with the thumbs up/down recorded by the web UI")
     feedback = p.add_subparsers(required=True, metavar="ACTION")
     p = feedback.add_parser("export", help="write thumbs-down answers as eval dataset items")

@@ -170,6 +170,21 @@ _CNS_AT_DX = re.compile(
 _CNS_NOW = re.compile(r"\b(?:now|currently|current)\b[^.;]*?\b(CNS-?[123])\b", re.I)
 
 
+# "CNS remission was achieved after induction" (a CNS-3 now is then CNS relapse).
+_PRIOR_CNS_REMISSION = re.compile(
+    r"CNS remission (?:was |had been |has been )?(?:never |not )?(?:achieved|reached|attained)|"
+    r"(?:achieved|reached|attained) (?:a )?CNS remission|previously in CNS remission|"
+    r"prior CNS remission|after (?:a |achieving )CNS remission",
+    re.I,
+)
+_NO_CNS_REMISSION = re.compile(
+    r"\b(?:no|not|never|without)\b[^.;]*CNS remission (?:was |had been |has been )?"
+    r"(?:achieved|reached|attained)|CNS remission (?:was |had been |has been )?never|"
+    r"(?:not|never) (?:achieved|reached|attained) (?:a )?CNS remission",
+    re.I,
+)
+
+
 def _cns_response_request(text: str) -> ToolRequest | None:
     at_dx = _CNS_AT_DX.search(text)
     if not at_dx or not re.search(
@@ -185,6 +200,8 @@ def _cns_response_request(text: str) -> ToolRequest | None:
         )
     )
     inputs: dict[str, Any] = {"cns_status_at_diagnosis": diagnosis, "new_clinical_signs": signs}
+    if diagnosis != "CNS-1" and _PRIOR_CNS_REMISSION.search(text):
+        inputs["prior_cns_remission"] = not _NO_CNS_REMISSION.search(text)
     now = _CNS_NOW.search(text)
     if now:
         inputs["current_cns_status"] = _cns_label(now.group(1))
@@ -206,8 +223,14 @@ def mediastinal_request(text: str) -> ToolRequest | None:
     if len(areas) < 2:
         return None
     inputs: dict[str, Any] = {"baseline_spd": areas[0], "current_spd": areas[-1]}
-    if re.search(r"after (?:achieving |a )?(?:CR|CRu)\b|\bin CRu?\b", text):
+    prior = re.search(r"after (?:achieving |a )?(?:CR or CRu|CRu?)\b|\bin CRu?\b", text)
+    if prior:
         inputs["prior_cr_or_cru"] = True
+        # "… after achieving CR or CRu the SPD was 6 cm², and now 8 cm²": the area after the
+        # CR/CRu mention, when it is not the last one, is the SPD at CR/CRu.
+        after = [m for m in AREA.finditer(text) if m.start() > prior.start()]
+        if len(areas) >= 3 and len(after) >= 2:
+            inputs["spd_at_cr_or_cru"] = units.parse_count(after[0].group(1))
     return _request("mediastinal_response", inputs)
 
 

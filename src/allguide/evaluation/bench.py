@@ -34,6 +34,7 @@ from allguide.evaluation.runner import DEFAULT_DATASET
 from allguide.evaluation.synthetic import render_scale, run_scale
 from allguide.evaluation.ui_load import render_soak, ui_soak
 from allguide.index.embed import Embedder
+from allguide.learn.timing import quiz_row, quiz_seconds
 from allguide.settings import load_settings
 
 RESULTS = DEFAULT_DATASET.parent / "results" / "bench.md"
@@ -236,6 +237,7 @@ def render(r: dict[str, Any]) -> str:
             "peak RSS of the bench process (all retrievers, scale indexes)",
             f"{r['rss_mib']:.0f} MiB",
         ),
+        _row(*quiz_row(r["quiz_s"])),
         *render_soak(ui),
         "",
         "## Scale (synthetic corpus: perturbed copies, hybrid retrieval)",
@@ -284,6 +286,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results = {"env": env, "questions": questions, "ingest": ingest, "chunks": chunks}
     results.update({"warm": warm, "cold": cold, "scale": scale, "rss_mib": rss, "ui": load})
+    results["quiz_s"] = quiz_seconds(assistant.chain.chunks)
     text = render(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")

@@ -47,6 +47,7 @@ def make_quiz(
     resolver = QuoteResolver(chunks.values())
     items: list[QuizItem] = []
     seen: set[str] = set()
+    sources: set[str] = set()
     turn = 0
     while len(items) < n and (tools or pool):
         want_vignette = bool(tools) and (not pool or kind == "vignette" or rng.random() < 0.5)
@@ -63,6 +64,9 @@ def make_quiz(
                 tools.remove(tool)
         else:
             item = pool.pop()
+            if item.citations[0].quote in sources:
+                continue  # one recall item per statement: a second one would give it away
+            sources.add(item.citations[0].quote)
         if item is not None and item.question not in seen:
             seen.add(item.question)
             items.append(item)

@@ -26,7 +26,7 @@ TOPIC_LABELS: dict[str, str] = {
     "tki": "TKIs by ABL1 mutation",
     "diagnosis": "Diagnosis and immunophenotype",
     "cytogenetics": "Cytogenetic and molecular risk",
-    "relapsed": "Relapsed/refractory disease and regimens",
+    "relapsed": "Relapsed disease and treatment regimens",
     "supportive": "Supportive care",
 }
 # topic → (section, heading it must sit under or "" for any); a section may serve one topic
@@ -66,6 +66,10 @@ SECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "supportive": (("ALL-B", ""),),
 }
+
+DESCRIPTIVE: frozenset[str] = frozenset({"Discussion › Cytogenetic and Molecular Subtypes"})
+"""Discussion sections that describe the disease rather than report studies: their rules and
+the frequencies they state ("the most common subtype among adults (25%)") are clozed."""
 
 
 def in_topic(topic: str, section: str, heading: str) -> bool:
