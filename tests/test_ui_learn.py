@@ -178,6 +178,9 @@ def test_the_view_shows_the_verdict_the_seed_and_escapes_text() -> None:
     shown = learn_state.start([odd], seed=1, topic="cns", kind="vignette")
     assert "&lt;script&gt;x&lt;/script&gt; CNS?" in learn_view.question(shown)
     assert "--topic cns" in learn_view.header(shown)
+    short = learn_state.start(session.items, seed=11, topic="all", kind="mixed", asked=8)
+    assert "5 questions (all there are for this choice; 8 asked)" in learn_view.header(short)
+    assert "--n 5 " in learn_view.header(short)  # the same first five items: generation is a prefix
 
 
 def test_handlers_report_bad_input_as_a_note_and_keep_the_state() -> None:

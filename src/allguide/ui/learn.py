@@ -52,7 +52,7 @@ class LearnTab:
         items = make_quiz(
             self.chunks, topic=None if topic == "all" else topic, n=n, seed=number, kind=kind
         )
-        session = learn_state.start(items, seed=number, topic=topic, kind=kind)
+        session = learn_state.start(items, seed=number, topic=topic, kind=kind, asked=n)
         hidden = gr.DownloadButton(value=None, visible=False)
         return _out(**self.view(session), csv=hidden, json=hidden)
 

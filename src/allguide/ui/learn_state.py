@@ -57,6 +57,8 @@ class LearnSession:
     queue: tuple[int, ...]
     attempts: tuple[Attempt, ...] = ()
     answered: bool = False
+    asked: int = 0
+    """How many items were asked for (a narrow topic may have fewer)."""
 
     @property
     def current(self) -> QuizItem | None:
@@ -73,12 +75,19 @@ class LearnSession:
         return self.attempts[-1] if self.attempts else None
 
 
-def start(items: Sequence[QuizItem], *, seed: int, topic: str, kind: str) -> LearnSession:
+def start(
+    items: Sequence[QuizItem], *, seed: int, topic: str, kind: str, asked: int = 0
+) -> LearnSession:
     """A fresh session over `items`, in their order; BadInputError when there are none."""
     if not items:
         raise BadInputError("no quiz items for this choice of topic and kind; pick another")
     return LearnSession(
-        seed=seed, topic=topic, kind=kind, items=tuple(items), queue=tuple(range(len(items)))
+        seed=seed,
+        topic=topic,
+        kind=kind,
+        items=tuple(items),
+        queue=tuple(range(len(items))),
+        asked=max(asked, len(items)),
     )
 
 

@@ -49,8 +49,10 @@ def command(session: LearnSession) -> str:
 
 def header(session: LearnSession) -> str:
     """What quiz this is and how to get it again."""
+    n = len(session.items)
+    fewer = f" (all there are for this choice; {session.asked} asked)" if session.asked > n else ""
     return (
-        f'<div class="ag-learn-head">{len(session.items)} questions · '
+        f'<div class="ag-learn-head">{n} questions{fewer} · '
         f"{escape(topic_label(session.topic))} · {escape(session.kind)} · seed "
         f'<b id="learn-seed">{session.seed}</b></div>'
         f'<div class="ag-small">The same quiz in a terminal: <code>{escape(command(session))}'
