@@ -1,6 +1,7 @@
 """The web UI, one module a concern.
 
-- `app`: the Gradio Blocks (`build_app`), the Chat and Calculators tabs.
+- `app`: the Gradio Blocks (`build_app`), the Chat, Calculators and Learn tabs.
+- `learn`, `learn_view`, `learn_state`: the Learn tab's wiring, its HTML, its session rules.
 - `session`: the chat tab's state and handlers (`ChatSession`).
 - `render`: pure HTML for answers, sources and rule results (no Gradio).
 - `forms`: calculator forms derived from the rule tools' input models (no Gradio).

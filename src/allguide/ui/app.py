@@ -1,9 +1,9 @@
-"""The Gradio app: `build_app(assistant)` lays out the banner, the Chat tab and the Calculators.
+"""The Gradio app: `build_app(assistant)` lays out the banner, Chat, Calculators and Learn tabs.
 
 Chat tab: cited answers with chips, a sources panel with the quoted spans highlighted, rule
 tool blocks, thumbs up/down feedback (handlers in `session`). Calculators tab: one form per
 rule tool, generated from its input model (`forms`). Domain errors become notes under the
-offending field.
+offending field. Learn tab: cited quizzes (`learn`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from allguide.errors import BadInputError, ToolInputError
 from allguide.rules.provenance import QuoteResolver
 from allguide.tools import RULES, run_tool
 from allguide.ui import forms, render
+from allguide.ui.learn import build_learn_tab
 from allguide.ui.session import ChatSession
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ EXAMPLES = [
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
-    """The whole app: banner, Chat tab and Calculators tab."""
+    """The whole app: banner, Chat, Calculators and Learn tabs."""
     session = ChatSession(assistant)
     app: gr.Blocks
     with gr.Blocks(title="allguide: NCCN ALL 2015") as app:
@@ -47,6 +48,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 _chat_tab(session)
             with gr.Tab("Calculators", elem_id="tab-calculators"):
                 _calculators_tab(session.chunks)
+            with gr.Tab("Learn", elem_id="tab-learn"):
+                build_learn_tab(session.chunks)
     return app
 
 

@@ -49,6 +49,19 @@ CSS = """
 .ag-flash {outline: 3px solid #2b6cb0; outline-offset: 2px}
 .ag-field-error {color: #c53030; font-size: .88em; margin: -2px 0 6px}
 .ag-status {color: #166534; font-size: .9em; padding-top: 1.6em}
+.ag-learn-head {font-weight: 600}
+.ag-learn-q {font-size: 1.05em; line-height: 1.5; margin: .35em 0}
+.ag-progress {height: 10px; border-radius: 999px; background: #e2e8f0; overflow: hidden}
+.ag-progress-fill {height: 100%; background: #2b6cb0; transition: width .3s}
+.ag-verdict {padding: .4em .75em; border-radius: 4px; margin-bottom: .5em; font-weight: 600;
+  color: #1f2937}
+.ag-right {border-left: 4px solid #2f855a; background: #f0fff4}
+.ag-wrong {border-left: 4px solid #c53030; background: #fff5f5}
+.ag-score {font-size: 1.1em; font-weight: 700; margin: .4em 0}
+.ag-review ol {margin: .3em 0 0 1.2em}
+.ag-review li {margin-bottom: .8em}
+.ag-explanation {margin: .3em 0; line-height: 1.5}
+.ag-learn-scores, .ag-learn-scores tr {margin: .2em 0 .4em; border: none !important}
 """
 
 # Chips jump to their passage in the sources panel (opening it), waiting briefly when a
