@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,25 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def assistant(built_home: Path) -> Assistant:
     return Assistant(Settings(home=built_home, corpus_dir=CORPUS))
+
+
+@pytest.fixture(scope="module")
+def server(assistant: Assistant) -> Iterator[str]:
+    """The app served in this process, one per test module (the browser tests run `allguide
+    serve` instead)."""
+    from allguide.ui import serve
+
+    port = free_port()
+    app = serve(assistant, port=port, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def connect(url: str) -> Any:
+    """A `gradio_client.Client` for `url`: one browser session, no analytics, no downloads."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
 
 def free_port() -> int:

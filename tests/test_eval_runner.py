@@ -29,7 +29,17 @@ ROOT = Path(__file__).resolve().parents[1]
 MINI_IDS = ("epi-001", "cns-001", "mrd-001", "vig-001", "oos-001")
 ITEM_KEYS = {"id", "question", "retrieved", "answer", "citations", "tool_calls", "refused"}
 ITEM_KEYS |= {"latency_ms", "metrics"}
-PASSAGE_KEYS = {"chunk_id", "text", "section", "title", "page", "kind", "score"}
+PASSAGE_KEYS = {
+    "chunk_id",
+    "text",
+    "source",
+    "source_title",
+    "section",
+    "title",
+    "page",
+    "kind",
+    "score",
+}
 
 
 def _mini_dataset(path: Path) -> Path:

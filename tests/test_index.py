@@ -74,6 +74,11 @@ def test_a_failed_build_leaves_the_previous_index_untouched(mini: Settings) -> N
     assert not fresh.ingest().rebuilt and report.fingerprint == fresh.ingest().fingerprint
 
 
+# The Passage keys of docs/design.md.
+PASSAGE_KEYS = {"chunk_id", "text", "source", "source_title", "section", "title", "page"}
+PASSAGE_KEYS |= {"kind", "score"}
+
+
 def test_retrieve_json_matches_the_contract(
     built_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -82,8 +87,9 @@ def test_retrieve_json_matches_the_contract(
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 3
     for row in rows:
-        assert set(row) == {"chunk_id", "text", "section", "title", "page", "kind", "score"}
+        assert set(row) == PASSAGE_KEYS
     assert rows[0]["section"] == "ALL-C"
+    assert rows[0]["source"] == "nccn-all-2015.txt"
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
 
 

@@ -177,7 +177,15 @@ def test_json_shape(chunks: dict[str, Chunk]) -> None:
         kinds.add(data["kind"])
         assert data["tool"] is None or set(data["tool"]) == {"name", "input"}
         for citation in data["citations"]:
-            assert set(citation) == {"n", "chunk_id", "source", "source_title", "section", "page", "quote"}
+            assert set(citation) == {
+                "n",
+                "chunk_id",
+                "source",
+                "source_title",
+                "section",
+                "page",
+                "quote",
+            }
         assert QuizItem.model_validate(data) == item
     assert kinds == {"vignette", "recall"}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from allguide.errors import BadInputError
 from allguide.evaluation.ui_load import run_load
 from allguide.settings import Settings
 from allguide.ui import parse_auth, serve
-from conftest import CORPUS, REPO, free_port
+from conftest import CORPUS, REPO, connect, free_port
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 # Gradio's queue statistics call pandas APIs that pandas 3 deprecates; not ours to fix.
@@ -24,19 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
     pytest.mark.filterwarnings("ignore:'future.no_silent_downcasting' is deprecated"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(assistant: Assistant) -> Iterator[str]:
-    """The app served in this process (the browser test runs `allguide serve` instead)."""
-    port = free_port()
-    app = serve(assistant, port=port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
-
-def connect(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
 
 def ask(client: Client, question: str) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:

@@ -7,21 +7,19 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gradio_client import Client
 
 from allguide.assistant import Assistant
 from allguide.corpus.pipeline import default_build
 from allguide.errors import BadInputError
 from allguide.learn import QuizItem, make_quiz
-from allguide.ui import build_app, learn_state, learn_view, serve
+from allguide.ui import build_app, learn_state, learn_view
 from allguide.ui.learn import OUTPUTS, LearnTab
 from allguide.ui.learn_state import LearnSession
-from conftest import free_port
+from conftest import connect
 
 CHUNKS = {c.chunk_id: c for c in default_build().chunks}
 pytestmark = [  # Gradio's queue statistics call pandas APIs that pandas 3 deprecates
@@ -195,18 +193,6 @@ def test_handlers_report_bad_input_as_a_note_and_keep_the_state() -> None:
     for bad in (("nope", "mixed", 3, ""), ("cns", "mixed", 0, ""), ("cns", "mixed", 3, "x1")):
         with pytest.raises(BadInputError):
             tab.start(*bad)
-
-
-@pytest.fixture(scope="module")
-def server(assistant: Assistant) -> Iterator[str]:
-    port = free_port()
-    app = serve(assistant, port=port, prevent_thread_lock=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
-
-def connect(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
 
 
 def shown(outputs: tuple[Any, ...]) -> dict[str, Any]:
