@@ -401,6 +401,25 @@ def test_answers_md_is_written_beside_the_report(
     assert load_previous(previous_file)["x-002"] == (None, "timed out")
 
 
+def test_load_previous_reads_answers_saved_before_citations_had_a_source(tmp_path: Path) -> None:
+    """evals/results/previous_answers.json predates `source`: its citations are the 2015
+    guideline's, then the only document."""
+    old = {"n": 1, "chunk_id": "all-c-1", "section": "ALL-C", "page": 1252, "quote": CNS2}
+    answer = {"answer": f"{CNS2} [1]", "citations": [old], "tool_calls": [], "refused": False}
+    answer["latency_ms"] = 1.0
+    path = tmp_path / "previous_answers.json"
+    path.write_text(json.dumps({"x-001": answer}), encoding="utf-8")
+    got, error = load_previous(path)["x-001"]
+    assert error is None and got is not None
+    assert (got.citations[0].source, got.citations[0].source_title) == (
+        "nccn-all-2015.txt",
+        NCCN_ALL_2015.title,
+    )
+    saved = json.loads((ROOT / "evals/results/previous_answers.json").read_text(encoding="utf-8"))
+    assert all("source" not in c for a in saved.values() for c in a.get("citations", []))
+    assert len(load_previous(ROOT / "evals/results/previous_answers.json")) == len(saved)
+
+
 def test_load_previous_rejects_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"x-001": {"answer": "no other keys"}}), encoding="utf-8")

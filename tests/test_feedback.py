@@ -135,3 +135,16 @@ def test_cli_exports_from_allguide_home(
     assert main(["feedback", "export", "--out", str(out)]) == 0
     assert "exported 1 thumbs-down item(s)" in capsys.readouterr().out
     assert [item.question for item in load_dataset(out)] == ["And CNS-2?"]
+
+
+def test_feedback_written_before_citations_had_a_source_still_reads(tmp_path: Path) -> None:
+    """Records from before `source` existed cite the 2015 guideline, then the only document."""
+    path = feedback_path(tmp_path / "home")
+    append_feedback(path, record("What defines CNS-3?", "down"))
+    line = json.loads(path.read_text(encoding="utf-8"))
+    for citation in line["citations"]:
+        del citation["source"], citation["source_title"]
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    (old,) = read_feedback(path)
+    assert old.citations == [CITATION]
+    assert export_feedback(path, tmp_path / "out.jsonl") == 1

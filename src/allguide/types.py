@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Kind = Literal["algorithm", "footnote", "discussion"]
 
@@ -58,6 +58,14 @@ class Passage(_Frozen):
         )
 
 
+# Citations saved before they carried a source (feedback.jsonl, previous answers) quote the
+# 2015 guideline, then the only document: they read back as its citations.
+LEGACY_SOURCE = "nccn-all-2015.txt"
+LEGACY_SOURCE_TITLE = (
+    "NCCN Clinical Practice Guidelines in Oncology: Acute Lymphoblastic Leukemia, Version 2015"
+)
+
+
 class Citation(_Frozen):
     """`[n]` in an answer: `quote` is a verbatim substring of the chunk's text."""
 
@@ -68,6 +76,13 @@ class Citation(_Frozen):
     section: str
     page: int | None
     quote: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _saved_before_sources(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "source" not in data and "source_title" not in data:
+            return {**data, "source": LEGACY_SOURCE, "source_title": LEGACY_SOURCE_TITLE}
+        return data
 
     @classmethod
     def of(cls, chunk: Chunk, *, n: int, quote: str) -> Citation:
